@@ -1,0 +1,272 @@
+// Package app is the HTTP application of govapp and its composition root: it
+// opens the database and the cache, builds the services, the WeChat client and
+// the job queue, and serves the single route table through Fiber.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/riverqueue/river"
+
+	"govapp/internal/account"
+	"govapp/internal/config"
+	"govapp/internal/housekeeping"
+	"govapp/internal/platform/cache"
+	"govapp/internal/platform/db"
+	"govapp/internal/platform/idempotency"
+	"govapp/internal/platform/jobs"
+	"govapp/internal/platform/pii"
+	"govapp/internal/platform/ratelimit"
+	"govapp/internal/wechat"
+	"govapp/internal/wechat/fakewechat"
+)
+
+// Options are what a caller (main, a test) decides beyond the configuration.
+type Options struct {
+	// Work makes this process work durable jobs (serve with jobs in process, worker).
+	Work bool
+	// Fake is the fake WeChat to use when cfg.WeChat.Fake; nil builds one and
+	// points the process-wide WeChat HTTP client at it (once per process).
+	Fake *fakewechat.Fake
+}
+
+type rules struct {
+	perIP, perAccount, login ratelimit.Rule
+}
+
+// App is one govapp instance.
+type App struct {
+	cfg      config.Config
+	log      *slog.Logger
+	db       *db.DB
+	cache    *cache.Guard
+	closers  []io.Closer
+	limiter  ratelimit.Limiter
+	rules    rules
+	box      *pii.Box
+	fake     *fakewechat.Fake
+	wx       *wechat.Client
+	accounts *account.Service
+	idem     *idempotency.Store
+	queue    *jobs.Queue
+	metrics  *metrics
+	fiber    *fiber.App
+	openapi  []byte
+}
+
+// New builds an instance: database (migrated when configured), cache, WeChat,
+// services, job queue and HTTP routes. It starts nothing; see Start.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*App, error) {
+	a := &App{cfg: cfg, log: log}
+	ok := false
+	defer func() {
+		if !ok {
+			a.closeStores()
+		}
+	}()
+	if err := a.openStores(ctx); err != nil {
+		return nil, err
+	}
+	box, err := pii.New(cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	a.box = box
+	if err := a.openWeChat(o.Fake); err != nil {
+		return nil, err
+	}
+	a.accounts = account.NewService(a.db, box, wxAccount{a.wx}, cfg.Auth, log)
+	a.idem = idempotency.NewStore(a.db, cfg.Idempotency.TTL.D())
+	a.queue, err = jobs.New(a.db, jobs.Options{
+		Workers: cfg.Jobs.Workers, PollInterval: cfg.Jobs.PollInterval.D(), Work: o.Work, Logger: log,
+		Register: a.registerWorkers,
+		Periodic: []*river.PeriodicJob{housekeeping.Periodic(cfg.Jobs.PurgeInterval.D())},
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.metrics = newMetrics(a.db, func() bool { return !a.cache.Degraded() })
+	a.fiber = a.newFiber()
+	if a.openapi, err = a.buildOpenAPI(); err != nil {
+		return nil, fmt.Errorf("app: openapi: %w", err)
+	}
+	ok = true
+	return a, nil
+}
+
+func (a *App) openStores(ctx context.Context) error {
+	cfg := a.cfg
+	var err error
+	opts := db.Options{MaxOpenConns: cfg.Database.MaxOpenConns, MaxIdleConns: cfg.Database.MaxIdleConns}
+	if cfg.Database.URL != "" {
+		a.db, err = db.OpenPostgres(cfg.Database.URL, opts)
+	} else {
+		a.db, err = db.OpenSQLite(cfg.SQLitePath(), opts)
+	}
+	if err != nil {
+		return err
+	}
+	if cfg.Database.AutoMigrate {
+		if err := Migrate(ctx, a.db); err != nil {
+			return err
+		}
+	}
+	var inner cache.Cache
+	if cfg.Redis.URL != "" {
+		r, err := cache.NewRedis(cfg.Redis.URL, cache.RedisOptions{DialTimeout: cfg.Redis.DialTimeout.D(),
+			ReadTimeout: cfg.Redis.ReadTimeout.D(), WriteTimeout: cfg.Redis.WriteTimeout.D(), PoolSize: cfg.Redis.PoolSize, Prefix: "govapp:"})
+		if err != nil {
+			return err
+		}
+		a.closers = append(a.closers, r)
+		inner = r
+		a.limiter = ratelimit.NewRedis(r.Client(), a.log)
+	} else {
+		inner = cache.NewMemory(0)
+		a.limiter = ratelimit.NewMemory()
+	}
+	if !cfg.RateLimit.Enabled {
+		a.limiter = ratelimit.Off{}
+	}
+	rl := cfg.RateLimit
+	a.rules = rules{
+		perIP:      ratelimit.Rule{Limit: rl.PerIP.Limit, Window: rl.PerIP.Window.D()},
+		perAccount: ratelimit.Rule{Limit: rl.PerAccount.Limit, Window: rl.PerAccount.Window.D()},
+		login:      ratelimit.Rule{Limit: rl.Login.Limit, Window: rl.Login.Window.D()},
+	}
+	a.cache = cache.NewGuard(inner, a.log, time.Second)
+	return nil
+}
+
+// Migrate applies govapp's migrations and River's.
+func Migrate(ctx context.Context, d *db.DB) error {
+	if _, err := d.Migrate(ctx); err != nil {
+		return err
+	}
+	return jobs.Migrate(ctx, d)
+}
+
+var httpClientOnce sync.Once
+
+func (a *App) openWeChat(fake *fakewechat.Fake) error {
+	wcfg := a.cfg.WeChat
+	if wcfg.Fake {
+		if fake == nil {
+			fake = fakewechat.New(wcfg.MP.AppID, wcfg.MP.Secret)
+			httpClientOnce.Do(func() { wechat.SetHTTPClient(wechat.NewHTTPClient(wcfg, fake.Transport())) })
+		}
+		a.fake = fake
+	} else {
+		httpClientOnce.Do(func() { wechat.SetHTTPClient(wechat.NewHTTPClient(wcfg, nil)) })
+	}
+	wx, err := wechat.New(wcfg, a.cache, a.log)
+	if err != nil {
+		return err
+	}
+	a.wx = wx
+	return nil
+}
+
+func (a *App) registerWorkers(w *river.Workers) {
+	river.AddWorker(w, &housekeeping.PurgeWorker{Log: a.log, Purgers: map[string]housekeeping.Purger{
+		"sessions": accountsPurger{a}, "idempotency_keys": idemPurger{a},
+	}})
+}
+
+// accountsPurger and idemPurger defer to services built after the queue's workers.
+type accountsPurger struct{ a *App }
+
+func (p accountsPurger) PurgeExpired(ctx context.Context) (int64, error) {
+	return p.a.accounts.PurgeExpired(ctx)
+}
+
+type idemPurger struct{ a *App }
+
+func (p idemPurger) PurgeExpired(ctx context.Context) (int64, error) { return p.a.idem.PurgeExpired(ctx) }
+
+func (a *App) newFiber() *fiber.App {
+	h := a.cfg.HTTP
+	f := fiber.New(fiber.Config{
+		AppName:                 "govapp",
+		ErrorHandler:            a.errorHandler,
+		BodyLimit:               h.BodyLimit,
+		ReadTimeout:             h.ReadTimeout.D(),
+		WriteTimeout:            h.WriteTimeout.D(),
+		IdleTimeout:             h.IdleTimeout.D(),
+		ProxyHeader:             h.ProxyHeader,
+		EnableTrustedProxyCheck: len(h.TrustedProxies) > 0,
+		TrustedProxies:          h.TrustedProxies,
+		DisableStartupMessage:   true,
+		ReadBufferSize:          16 << 10,
+	})
+	f.Use(a.withRequestID, a.observe, a.recoverer(), a.limitIP("all", a.rules.perIP))
+	a.mount(f)
+	return f
+}
+
+// Fiber returns the HTTP application (tests drive it with Test).
+func (a *App) Fiber() *fiber.App { return a.fiber }
+
+// DB returns the database handle.
+func (a *App) DB() *db.DB { return a.db }
+
+// Accounts returns the account service.
+func (a *App) Accounts() *account.Service { return a.accounts }
+
+// Queue returns the job queue.
+func (a *App) Queue() *jobs.Queue { return a.queue }
+
+// FakeWeChat returns the fake WeChat of the embedded profile, nil in production.
+func (a *App) FakeWeChat() *fakewechat.Fake { return a.fake }
+
+// Start starts the job workers when this instance works jobs.
+func (a *App) Start(ctx context.Context) error { return a.queue.Start(ctx) }
+
+// Listen serves HTTP on addr until Shutdown.
+func (a *App) Listen(addr string) error { return a.fiber.Listen(addr) }
+
+// Shutdown stops accepting requests, lets in-flight requests and jobs finish
+// within ctx, then closes the stores.
+func (a *App) Shutdown(ctx context.Context) error {
+	var errsOut []error
+	if err := a.fiber.ShutdownWithContext(ctx); err != nil {
+		errsOut = append(errsOut, fmt.Errorf("http: %w", err))
+	}
+	if err := a.queue.Stop(ctx); err != nil {
+		errsOut = append(errsOut, err)
+	}
+	a.closeStores()
+	return errors.Join(errsOut...)
+}
+
+func (a *App) closeStores() {
+	for _, c := range a.closers {
+		_ = c.Close()
+	}
+	a.closers = nil
+	if a.db != nil {
+		_ = a.db.Close()
+	}
+}
+
+// wxAccount adapts the WeChat client to what the account service needs.
+type wxAccount struct{ c *wechat.Client }
+
+func (w wxAccount) Login(ctx context.Context, code string) (account.WeChatIdentity, error) {
+	s, err := w.c.Code2Session(ctx, code)
+	if err != nil {
+		return account.WeChatIdentity{}, err
+	}
+	return account.WeChatIdentity{OpenID: s.OpenID, UnionID: s.UnionID, SessionKey: s.SessionKey}, nil
+}
+
+func (w wxAccount) PhoneNumber(ctx context.Context, code string) (string, error) {
+	return w.c.PhoneNumber(ctx, code)
+}

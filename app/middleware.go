@@ -1,0 +1,215 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"govapp/internal/account"
+	"govapp/internal/audit"
+	"govapp/internal/platform/errs"
+	"govapp/internal/platform/ratelimit"
+)
+
+const (
+	localRequestID = "request_id"
+	localPrincipal = "principal"
+	localToken     = "token"
+	localRoute     = "route"
+)
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._\-]{8,64}$`)
+
+// withRequestID accepts a well-formed incoming X-Request-ID or makes one, and
+// puts it, with the client IP, in the request's context for logs and audit.
+func (a *App) withRequestID(c *fiber.Ctx) error {
+	rid := c.Get(fiber.HeaderXRequestID)
+	if !requestIDPattern.MatchString(rid) {
+		rid = newRequestID()
+	}
+	c.Locals(localRequestID, rid)
+	c.Set(fiber.HeaderXRequestID, rid)
+	ctx := audit.WithRequest(context.Background(), audit.Request{RequestID: rid, IP: c.IP()})
+	c.SetUserContext(ctx)
+	return c.Next()
+}
+
+func newRequestID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func requestID(c *fiber.Ctx) string {
+	if rid, ok := c.Locals(localRequestID).(string); ok && rid != "" {
+		return rid
+	}
+	rid := newRequestID()
+	c.Locals(localRequestID, rid)
+	return rid
+}
+
+// routePath is the matched route's pattern ("/api/v1/guides/:code"), never the
+// raw path, so that logs and metrics hold no identifiers typed by residents.
+func routePath(c *fiber.Ctx) string {
+	if r, ok := c.Locals(localRoute).(string); ok {
+		return r
+	}
+	return "unmatched"
+}
+
+// observe answers errors through the error handler, then logs the request
+// (request id, route, status, latency — no query, body or personal data) and
+// records its metrics.
+func (a *App) observe(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		if herr := a.errorHandler(c, err); herr != nil {
+			_ = c.SendStatus(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	elapsed := time.Since(start)
+	route := routePath(c)
+	a.metrics.observe(c.Method(), route, status, elapsed)
+	level := a.log.Info
+	if status >= 500 {
+		level = a.log.Warn
+	}
+	if route != "/healthz" && route != "/metrics" {
+		level("request", "request_id", requestID(c), "method", c.Method(), "route", route,
+			"status", status, "latency_ms", float64(elapsed.Microseconds())/1000, "ip", c.IP(), "bytes", len(c.Response().Body()))
+	}
+	return nil
+}
+
+func (a *App) recoverer() fiber.Handler {
+	return recover.New(recover.Config{
+		EnableStackTrace:  true,
+		StackTraceHandler: func(c *fiber.Ctx, p any) { a.logPanic(c, p, debug.Stack()) },
+	})
+}
+
+// principal returns the signed-in principal set by requireAuth.
+func principal(c *fiber.Ctx) account.Principal {
+	p, _ := c.Locals(localPrincipal).(account.Principal)
+	return p
+}
+
+func bearer(c *fiber.Ctx) string {
+	h := c.Get(fiber.HeaderAuthorization)
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// requireAuth resolves the bearer token; kinds limits who may pass
+// (residents, staff or both) and roles, when given, which staff roles.
+func (a *App) requireAuth(level authLevel, roles []account.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		tok := bearer(c)
+		if tok == "" {
+			return errs.ErrUnauthorized
+		}
+		p, err := a.accounts.Authenticate(c.UserContext(), tok)
+		if err != nil {
+			return err
+		}
+		switch {
+		case level == authResident && p.Kind != account.KindResident:
+			return errs.ErrForbidden.WithMessage("该接口仅供居民使用")
+		case level == authStaff && p.Kind != account.KindStaff:
+			return errs.ErrForbidden.WithMessage("该接口仅供工作人员使用")
+		}
+		if len(roles) > 0 && !hasRole(p.Role, roles) {
+			return errs.ErrForbidden
+		}
+		c.Locals(localPrincipal, p)
+		c.Locals(localToken, tok)
+		if d := a.limiter.Allow(c.UserContext(), "acct:"+p.Kind+":"+strconv.FormatInt(p.ID, 10), a.rules.perAccount); !d.Allowed {
+			return errs.ErrTooMany.WithRetryAfter(d.RetryAfter)
+		}
+		return c.Next()
+	}
+}
+
+func hasRole(r account.Role, roles []account.Role) bool {
+	for _, x := range roles {
+		if r == x || r == account.RoleAdmin {
+			return true
+		}
+	}
+	return false
+}
+
+// limitIP applies a per-IP rule under name.
+func (a *App) limitIP(name string, rule ratelimit.Rule) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if d := a.limiter.Allow(c.UserContext(), name+":ip:"+c.IP(), rule); !d.Allowed {
+			return errs.ErrTooMany.WithRetryAfter(d.RetryAfter)
+		}
+		return c.Next()
+	}
+}
+
+var errBadIdemKey = errs.New(errs.KindInvalid, "invalid_idempotency_key", "Idempotency-Key 须为 8–128 位字母、数字或 -_.:")
+var idemKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.:\-]{8,128}$`)
+
+// idempotent replays the stored response of a repeated write carrying the
+// same Idempotency-Key and body; the first response (below 500) is kept for
+// the configured retention.
+func (a *App) idempotent(c *fiber.Ctx) error {
+	key := c.Get("Idempotency-Key")
+	if key == "" {
+		return c.Next()
+	}
+	if !idemKeyPattern.MatchString(key) {
+		return errBadIdemKey
+	}
+	p := principal(c)
+	scope := "ip:" + c.IP()
+	if p.ID != 0 {
+		scope = p.Kind + ":" + strconv.FormatInt(p.ID, 10)
+	}
+	sum := sha256.Sum256([]byte(c.Method() + " " + c.Path() + "\n" + string(c.Body())))
+	hash := hex.EncodeToString(sum[:])
+	ctx := c.UserContext()
+	prev, err := a.idem.Begin(ctx, scope, key, c.Method(), c.Path(), hash)
+	if err != nil {
+		return err
+	}
+	if prev != nil {
+		c.Set("Idempotent-Replayed", "true")
+		c.Set(fiber.HeaderContentType, prev.ContentType)
+		return c.Status(prev.Status).Send(prev.Body)
+	}
+	if err := c.Next(); err != nil {
+		if herr := a.errorHandler(c, err); herr != nil {
+			return herr
+		}
+	}
+	status := c.Response().StatusCode()
+	if status >= 500 {
+		if err := a.idem.Release(context.WithoutCancel(ctx), scope, key); err != nil {
+			a.log.Error("idempotency release failed", "request_id", requestID(c), "err", err)
+		}
+		return nil
+	}
+	body := append([]byte(nil), c.Response().Body()...)
+	if err := a.idem.Complete(context.WithoutCancel(ctx), scope, key, status, string(c.Response().Header.ContentType()), body); err != nil {
+		return fmt.Errorf("idempotency: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package app
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"govapp/internal/account"
+)
+
+type authLevel int
+
+const (
+	authNone     authLevel = iota
+	authResident           // a signed-in resident
+	authStaff              // a signed-in staff member (Roles narrow it)
+	authAny                // anyone signed in
+)
+
+// route is one line of the route table: what it serves, who may call it, and
+// what the OpenAPI document says of it.
+type route struct {
+	Method     string
+	Path       string
+	Handler    fiber.Handler
+	Auth       authLevel
+	Roles      []account.Role
+	Idempotent bool   // honours Idempotency-Key
+	Limit      string // extra per-IP rule: "login"
+	Tag        string
+	Summary    string
+	Body       any // request body type (for the document)
+	Resp       any // 2xx response body type
+	Status     int // success status (default 200)
+	Produces   string
+}
+
+// routes is the single route table of govapp.
+func (a *App) routes() []route {
+	return []route{
+		{Method: "GET", Path: "/healthz", Handler: a.healthz, Tag: "运维", Summary: "进程存活检查", Resp: healthResp{}},
+		{Method: "GET", Path: "/readyz", Handler: a.readyz, Tag: "运维", Summary: "就绪检查：分别报告数据库与缓存", Resp: readyResp{}},
+		{Method: "GET", Path: "/metrics", Handler: a.metricsHandler(), Tag: "运维", Summary: "Prometheus 指标", Produces: "text/plain"},
+		{Method: "GET", Path: "/openapi.json", Handler: a.openapiJSON, Tag: "运维", Summary: "OpenAPI 3 文档"},
+		{Method: "GET", Path: "/docs", Handler: a.docsPage, Tag: "运维", Summary: "接口说明页面", Produces: "text/html"},
+
+		{Method: "POST", Path: "/api/v1/auth/wechat/login", Handler: a.wechatLogin, Limit: "login", Tag: "账号", Summary: "小程序登录（wx.login code）", Body: wechatLoginReq{}, Resp: loginResp{}},
+		{Method: "POST", Path: "/api/v1/auth/dev/login", Handler: a.devLogin, Limit: "login", Tag: "账号", Summary: "开发登录（仅内嵌模式）", Body: devLoginReq{}, Resp: loginResp{}},
+		{Method: "POST", Path: "/api/v1/auth/staff/login", Handler: a.staffLogin, Limit: "login", Tag: "账号", Summary: "工作人员登录", Body: staffLoginReq{}, Resp: loginResp{}},
+		{Method: "POST", Path: "/api/v1/auth/logout", Handler: a.logout, Auth: authAny, Tag: "账号", Summary: "退出登录（注销令牌）", Status: fiber.StatusNoContent},
+		{Method: "GET", Path: "/api/v1/me", Handler: a.me, Auth: authAny, Tag: "账号", Summary: "当前登录的居民或工作人员", Resp: meResp{}},
+		{Method: "POST", Path: "/api/v1/me/phone", Handler: a.bindPhone, Auth: authResident, Limit: "login", Tag: "账号", Summary: "绑定手机号（getPhoneNumber code）", Body: bindPhoneReq{}, Resp: meResp{}},
+
+		{Method: "GET", Path: "/api/v1/departments", Handler: a.listDepartments, Tag: "账号", Summary: "部门树", Resp: listResp[departmentResp]{}},
+		{Method: "GET", Path: "/api/v1/admin/audit-log", Handler: a.listAudit, Auth: authStaff, Roles: []account.Role{account.RoleAdmin}, Tag: "管理", Summary: "审计日志（新到旧）", Resp: listResp[auditResp]{}},
+		{Method: "POST", Path: "/api/v1/admin/staff", Handler: a.createStaff, Auth: authStaff, Roles: []account.Role{account.RoleAdmin}, Tag: "管理", Summary: "创建工作人员账号", Body: createStaffReq{}, Resp: meResp{}, Status: fiber.StatusCreated},
+	}
+}
+
+// mount registers the table on f, each route behind its auth, limit and
+// idempotency middleware.
+func (a *App) mount(f *fiber.App) {
+	for _, r := range a.routes() {
+		chain := []fiber.Handler{a.tagRoute(r.Path)}
+		if r.Limit == "login" {
+			chain = append(chain, a.limitIP("login", a.rules.login))
+		}
+		if r.Auth != authNone {
+			chain = append(chain, a.requireAuth(r.Auth, r.Roles))
+		}
+		if r.Idempotent {
+			chain = append(chain, a.idempotent)
+		}
+		chain = append(chain, r.Handler)
+		f.Add(r.Method, r.Path, chain...)
+	}
+}
+
+func (a *App) tagRoute(path string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		c.Locals(localRoute, path)
+		return c.Next()
+	}
+}

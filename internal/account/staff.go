@@ -1,0 +1,198 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+	"unicode"
+
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/crypto/bcrypt"
+
+	"govapp/internal/audit"
+	"govapp/internal/platform/db"
+	"govapp/internal/platform/errs"
+)
+
+// bcryptCost is the work factor of stored password hashes.
+const bcryptCost = 11
+
+func hashPassword(p string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(p), bcryptCost)
+	if err != nil {
+		return "", fmt.Errorf("account: hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// CheckPasswordStrength rejects passwords shorter than 10 characters or
+// without both letters and digits.
+func CheckPasswordStrength(p string) error {
+	var letter, digit bool
+	for _, r := range p {
+		letter = letter || unicode.IsLetter(r)
+		digit = digit || unicode.IsDigit(r)
+	}
+	if len([]rune(p)) < 10 || len(p) > 72 || !letter || !digit {
+		return ErrWeakPassword
+	}
+	return nil
+}
+
+// shanghai is the city's zone, for times shown to staff.
+var shanghai = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return l
+}()
+
+// StaffLogin checks a username and password. After cfg.StaffMaxFailures
+// wrong passwords the account is locked for cfg.StaffLockout, and even the right
+// password is refused until then (ErrAccountLocked, saying when). Every attempt
+// is audited.
+func (s *Service) StaffLogin(ctx context.Context, username, password string) (Session, Staff, error) {
+	if username == "" || password == "" || len(username) > 64 || len(password) > 128 {
+		return Session{}, Staff{}, ErrInvalidCredentials
+	}
+	now := s.now()
+	row, err := getStaffByUsername(ctx, s.db, username)
+	if errors.Is(err, ErrStaffNotFound) {
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		s.audit(ctx, audit.Entry{ActorKind: KindStaff, ActorName: username, Action: "staff.login_failed", Detail: "unknown username"})
+		return Session{}, Staff{}, ErrInvalidCredentials
+	}
+	if err != nil {
+		return Session{}, Staff{}, err
+	}
+	entry := audit.Entry{ActorKind: KindStaff, ActorID: row.ID, ActorName: row.Username, TargetType: "staff", TargetID: strconv.FormatInt(row.ID, 10)}
+	if row.LockedUntil.Valid && row.LockedUntil.Time.After(now) {
+		entry.Action, entry.Detail = "staff.login_refused", "locked"
+		s.audit(ctx, entry)
+		until := row.LockedUntil.Time
+		return Session{}, Staff{}, ErrAccountLocked.
+			WithMessage(fmt.Sprintf("密码错误次数过多，账号已锁定，请于 %s 后重试", until.In(shanghai).Format("2006-01-02 15:04"))).
+			WithRetryAfter(until.Sub(now))
+	}
+	if bcrypt.CompareHashAndPassword([]byte(row.PasswordHash), []byte(password)) != nil {
+		if err := recordFailure(ctx, s.db, row.ID, s.cfg.StaffMaxFailures, now.Add(s.cfg.StaffLockout.D()), now); err != nil {
+			return Session{}, Staff{}, err
+		}
+		entry.Action, entry.Detail = "staff.login_failed", "wrong password"
+		s.audit(ctx, entry)
+		return Session{}, Staff{}, ErrInvalidCredentials
+	}
+	if row.Disabled {
+		entry.Action, entry.Detail = "staff.login_refused", "disabled"
+		s.audit(ctx, entry)
+		return Session{}, Staff{}, ErrAccountDisabled
+	}
+	var sess Session
+	err = s.db.Tx(ctx, func(tx *sqlx.Tx) error {
+		if err := resetFailures(ctx, tx, row.ID); err != nil {
+			return err
+		}
+		var err error
+		if sess, err = s.newSession(ctx, tx, KindStaff, row.ID, s.cfg.StaffTokenTTL.D(), now); err != nil {
+			return err
+		}
+		entry.Action = "staff.login"
+		return audit.Record(ctx, tx, entry)
+	})
+	if err != nil {
+		return Session{}, Staff{}, db.MapError(err, nil, nil)
+	}
+	return sess, row.staff(), nil
+}
+
+// audit records an entry outside any transaction; a failure is logged, not
+// returned, because the refusal it documents must still be answered.
+func (s *Service) audit(ctx context.Context, e audit.Entry) {
+	if err := audit.Record(ctx, s.db, e); err != nil {
+		s.log.ErrorContext(ctx, "audit failed", "action", e.Action, "err", err)
+	}
+}
+
+// Staff returns a staff member by id.
+func (s *Service) Staff(ctx context.Context, id int64) (Staff, error) {
+	row, err := getStaff(ctx, s.db, id)
+	if err != nil {
+		return Staff{}, err
+	}
+	return row.staff(), nil
+}
+
+var usernamePattern = regexp.MustCompile(`^[a-z][a-z0-9_.\-]{2,31}$`)
+
+// NewStaff describes a staff account to create.
+type NewStaff struct {
+	Username    string
+	DisplayName string
+	Password    string
+	Role        Role
+	Department  string // department name, optional
+	HallID      int64
+}
+
+// CreateStaff creates a staff account (CLI, seed and the admin console). The
+// actor is recorded in the audit log.
+func (s *Service) CreateStaff(ctx context.Context, actor audit.Entry, n NewStaff) (Staff, error) {
+	fields := map[string]string{}
+	if !usernamePattern.MatchString(n.Username) {
+		fields["username"] = "须为 3–32 位小写字母开头的字母、数字、._-"
+	}
+	if !n.Role.Valid() {
+		fields["role"] = "须为 operator、handler、clerk、editor 或 admin"
+	}
+	if err := CheckPasswordStrength(n.Password); err != nil {
+		fields["password"] = ErrWeakPassword.Fields["password"]
+	}
+	if len(fields) > 0 {
+		return Staff{}, errs.Invalid(fields)
+	}
+	hash, err := hashPassword(n.Password)
+	if err != nil {
+		return Staff{}, err
+	}
+	var id int64
+	err = s.db.Tx(ctx, func(tx *sqlx.Tx) error {
+		var dept any
+		if n.Department != "" {
+			d, err := departmentByName(ctx, tx, n.Department)
+			if err != nil {
+				return err
+			}
+			dept = d.ID
+		}
+		var hall any
+		if n.HallID != 0 {
+			hall = n.HallID
+		}
+		const stmt = `INSERT INTO staff (username, display_name, password_hash, role, department_id, hall_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+		now := s.now()
+		if err := tx.QueryRowxContext(ctx, tx.Rebind(stmt), n.Username, n.DisplayName, hash, string(n.Role), dept, hall, now, now).Scan(&id); err != nil {
+			return db.MapError(err, nil, ErrUsernameTaken)
+		}
+		actor.Action, actor.TargetType, actor.TargetID = "staff.create", "staff", strconv.FormatInt(id, 10)
+		actor.Detail = "role=" + string(n.Role)
+		return audit.Record(ctx, tx, actor)
+	})
+	if err != nil {
+		return Staff{}, err
+	}
+	return s.Staff(ctx, id)
+}
+
+// StaffExists reports whether a username is taken.
+func (s *Service) StaffExists(ctx context.Context, username string) (bool, error) {
+	_, err := getStaffByUsername(ctx, s.db, username)
+	if errors.Is(err, ErrStaffNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -1,0 +1,394 @@
+// Package config loads govapp's one typed configuration: built-in defaults for the
+// profile, then the YAML file named by GOVAPP_CONFIG, then GOVAPP_* variables.
+// Secrets come only from the environment.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Profiles.
+const (
+	ProfileEmbedded   = "embedded"
+	ProfileProduction = "production"
+)
+
+// Duration is a time.Duration written as "15m" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: %w", n.Value, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Config is the whole configuration of one govapp process.
+type Config struct {
+	Profile     string      `yaml:"profile"`
+	DataDir     string      `yaml:"data_dir"`
+	HTTP        HTTP        `yaml:"http"`
+	Database    Database    `yaml:"database"`
+	Redis       Redis       `yaml:"redis"`
+	Auth        Auth        `yaml:"auth"`
+	RateLimit   RateLimit   `yaml:"rate_limit"`
+	Idempotency Idempotency `yaml:"idempotency"`
+	Jobs        Jobs        `yaml:"jobs"`
+	WeChat      WeChat      `yaml:"wechat"`
+	Log         Log         `yaml:"log"`
+
+	// SecretKey signs tokens and derives the keys that encrypt personal data.
+	// Environment only (GOVAPP_SECRET_KEY); on the embedded profile it is
+	// generated once and kept in the data directory.
+	SecretKey string `yaml:"-"`
+}
+
+// HTTP configures the listener.
+type HTTP struct {
+	Addr          string   `yaml:"addr"`
+	PublicURL     string   `yaml:"public_url"`
+	BodyLimit     int      `yaml:"body_limit_bytes"`
+	ReadTimeout   Duration `yaml:"read_timeout"`
+	WriteTimeout  Duration `yaml:"write_timeout"`
+	IdleTimeout   Duration `yaml:"idle_timeout"`
+	ShutdownGrace Duration `yaml:"shutdown_grace"`
+	// ProxyHeader names the header that carries the client IP behind a trusted
+	// load balancer (e.g. X-Forwarded-For); empty uses the socket address.
+	ProxyHeader    string   `yaml:"proxy_header"`
+	TrustedProxies []string `yaml:"trusted_proxies"`
+}
+
+// Database configures the store. URL is a secret (environment only).
+type Database struct {
+	URL          string   `yaml:"-"`
+	MaxOpenConns int      `yaml:"max_open_conns"`
+	MaxIdleConns int      `yaml:"max_idle_conns"`
+	AutoMigrate  bool     `yaml:"auto_migrate"`
+	QueryTimeout Duration `yaml:"query_timeout"`
+}
+
+// Redis configures the shared cache. URL is a secret (environment only).
+type Redis struct {
+	URL          string   `yaml:"-"`
+	DialTimeout  Duration `yaml:"dial_timeout"`
+	ReadTimeout  Duration `yaml:"read_timeout"`
+	WriteTimeout Duration `yaml:"write_timeout"`
+	PoolSize     int      `yaml:"pool_size"`
+}
+
+// Auth configures sessions and logins.
+type Auth struct {
+	ResidentTokenTTL Duration `yaml:"resident_token_ttl"`
+	StaffTokenTTL    Duration `yaml:"staff_token_ttl"`
+	DevLogin         bool     `yaml:"dev_login"`
+	StaffMaxFailures int      `yaml:"staff_max_failures"`
+	StaffLockout     Duration `yaml:"staff_lockout"`
+}
+
+// Rule is a number of requests allowed per window.
+type Rule struct {
+	Limit  int      `yaml:"limit"`
+	Window Duration `yaml:"window"`
+}
+
+// RateLimit configures the per-IP and per-account limits.
+type RateLimit struct {
+	Enabled    bool `yaml:"enabled"`
+	PerIP      Rule `yaml:"per_ip"`
+	PerAccount Rule `yaml:"per_account"`
+	Login      Rule `yaml:"login"`
+}
+
+// Idempotency configures stored responses for Idempotency-Key.
+type Idempotency struct {
+	TTL Duration `yaml:"ttl"`
+}
+
+// Jobs configures the durable job queue.
+type Jobs struct {
+	Workers       int      `yaml:"workers"`
+	PollInterval  Duration `yaml:"poll_interval"`
+	PurgeInterval Duration `yaml:"purge_interval"`
+	// RunInServe makes `serve` work jobs too (set false when dedicated workers run).
+	RunInServe bool `yaml:"run_in_serve"`
+}
+
+// WeChat configures the mini-program and the official account.
+type WeChat struct {
+	Fake        bool     `yaml:"fake"`
+	HTTPTimeout Duration `yaml:"http_timeout"`
+	MP          App      `yaml:"mini_program"`
+	OA          OA       `yaml:"official_account"`
+}
+
+// App is a WeChat application's credentials (AppID from YAML or env, secret env only).
+type App struct {
+	AppID  string `yaml:"app_id"`
+	Secret string `yaml:"-"`
+}
+
+// OA is the official account: credentials plus the callback token and AES key.
+type OA struct {
+	App    `yaml:",inline"`
+	Token  string `yaml:"-"`
+	AESKey string `yaml:"-"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	Level string `yaml:"level"`
+}
+
+// Defaults returns the built-in configuration of a profile; for embedded it is
+// the same as configs/embedded.yaml.
+func Defaults(profile string) Config {
+	c := Config{
+		Profile: profile,
+		DataDir: "./data",
+		HTTP: HTTP{
+			Addr: ":8080", BodyLimit: 1 << 20,
+			ReadTimeout: Duration(15 * time.Second), WriteTimeout: Duration(30 * time.Second),
+			IdleTimeout: Duration(60 * time.Second), ShutdownGrace: Duration(20 * time.Second),
+		},
+		Database: Database{MaxOpenConns: 20, MaxIdleConns: 10, AutoMigrate: true, QueryTimeout: Duration(5 * time.Second)},
+		Redis: Redis{DialTimeout: Duration(300 * time.Millisecond), ReadTimeout: Duration(300 * time.Millisecond),
+			WriteTimeout: Duration(300 * time.Millisecond), PoolSize: 50},
+		Auth: Auth{
+			ResidentTokenTTL: Duration(30 * 24 * time.Hour), StaffTokenTTL: Duration(12 * time.Hour),
+			DevLogin: true, StaffMaxFailures: 5, StaffLockout: Duration(15 * time.Minute),
+		},
+		RateLimit: RateLimit{
+			Enabled:    true,
+			PerIP:      Rule{Limit: 600, Window: Duration(time.Minute)},
+			PerAccount: Rule{Limit: 300, Window: Duration(time.Minute)},
+			Login:      Rule{Limit: 20, Window: Duration(time.Minute)},
+		},
+		Idempotency: Idempotency{TTL: Duration(24 * time.Hour)},
+		Jobs:        Jobs{Workers: 10, PollInterval: Duration(500 * time.Millisecond), PurgeInterval: Duration(time.Hour), RunInServe: true},
+		WeChat: WeChat{
+			Fake: true, HTTPTimeout: Duration(5 * time.Second),
+			MP: App{AppID: "wxfakeminiprogram0", Secret: "fake-mp-secret"},
+			OA: OA{App: App{AppID: "wxfakeofficialacct", Secret: "fake-oa-secret"},
+				Token: "govappdevtoken", AESKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"},
+		},
+		Log: Log{Level: "info"},
+	}
+	if profile == ProfileProduction {
+		c.Auth.DevLogin = false
+		c.WeChat.Fake = false
+		c.WeChat.MP = App{}
+		c.WeChat.OA = OA{}
+		c.Database.MaxOpenConns = 40
+	}
+	return c
+}
+
+// Load builds the configuration from defaults, GOVAPP_CONFIG and the environment,
+// prepares the embedded secret key, and validates the result.
+func Load() (Config, error) {
+	return LoadFrom(os.LookupEnv)
+}
+
+// LookupFunc reads one environment variable.
+type LookupFunc func(string) (string, bool)
+
+// LoadFrom is Load with an explicit environment (tests).
+func LoadFrom(env LookupFunc) (Config, error) {
+	profile := ProfileEmbedded
+	var raw []byte
+	if path, ok := env("GOVAPP_CONFIG"); ok && path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: read %s: %w", path, err)
+		}
+		raw = b
+		var peek struct {
+			Profile string `yaml:"profile"`
+		}
+		if err := yaml.Unmarshal(b, &peek); err != nil {
+			return Config{}, fmt.Errorf("config: parse %s: %w", path, err)
+		}
+		if peek.Profile != "" {
+			profile = peek.Profile
+		}
+	}
+	if p, ok := env("GOVAPP_PROFILE"); ok && p != "" {
+		profile = p
+	}
+	c := Defaults(profile)
+	if raw != nil {
+		dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil {
+			return Config{}, fmt.Errorf("config: parse: %w", err)
+		}
+	}
+	c.Profile = profile
+	if err := applyEnv(&c, env); err != nil {
+		return Config{}, err
+	}
+	if c.Profile == ProfileEmbedded && c.SecretKey == "" {
+		key, err := embeddedSecret(c.DataDir)
+		if err != nil {
+			return Config{}, err
+		}
+		c.SecretKey = key
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func applyEnv(c *Config, env LookupFunc) error {
+	str := map[string]*string{
+		"GOVAPP_HTTP_ADDR":         &c.HTTP.Addr,
+		"GOVAPP_PUBLIC_URL":        &c.HTTP.PublicURL,
+		"GOVAPP_DATA_DIR":          &c.DataDir,
+		"GOVAPP_DATABASE_URL":      &c.Database.URL,
+		"GOVAPP_REDIS_URL":         &c.Redis.URL,
+		"GOVAPP_SECRET_KEY":        &c.SecretKey,
+		"GOVAPP_WECHAT_MP_APPID":   &c.WeChat.MP.AppID,
+		"GOVAPP_WECHAT_MP_SECRET":  &c.WeChat.MP.Secret,
+		"GOVAPP_WECHAT_OA_APPID":   &c.WeChat.OA.AppID,
+		"GOVAPP_WECHAT_OA_SECRET":  &c.WeChat.OA.Secret,
+		"GOVAPP_WECHAT_OA_TOKEN":   &c.WeChat.OA.Token,
+		"GOVAPP_WECHAT_OA_AESKEY":  &c.WeChat.OA.AESKey,
+		"GOVAPP_LOG_LEVEL":         &c.Log.Level,
+		"GOVAPP_HTTP_PROXY_HEADER": &c.HTTP.ProxyHeader,
+	}
+	for k, p := range str {
+		if v, ok := env(k); ok {
+			*p = v
+		}
+	}
+	bools := map[string]*bool{
+		"GOVAPP_DEV_LOGIN":     &c.Auth.DevLogin,
+		"GOVAPP_WECHAT_FAKE":   &c.WeChat.Fake,
+		"GOVAPP_AUTO_MIGRATE":  &c.Database.AutoMigrate,
+		"GOVAPP_JOBS_IN_SERVE": &c.Jobs.RunInServe,
+	}
+	for k, p := range bools {
+		if v, ok := env(k); ok && v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("config: %s=%q is not a boolean", k, v)
+			}
+			*p = b
+		}
+	}
+	if v, ok := env("GOVAPP_RATE_LIMIT"); ok && v != "" {
+		switch strings.ToLower(v) {
+		case "on", "true", "1":
+			c.RateLimit.Enabled = true
+		case "off", "false", "0":
+			c.RateLimit.Enabled = false
+		default:
+			return fmt.Errorf("config: GOVAPP_RATE_LIMIT=%q must be on or off", v)
+		}
+	}
+	return nil
+}
+
+// Validate reports the first configuration problem, naming it.
+func (c Config) Validate() error {
+	var problems []string
+	switch c.Profile {
+	case ProfileEmbedded, ProfileProduction:
+	default:
+		return fmt.Errorf("config: unknown profile %q (want embedded or production)", c.Profile)
+	}
+	if c.HTTP.BodyLimit <= 0 {
+		problems = append(problems, "http.body_limit_bytes must be positive")
+	}
+	if c.Auth.StaffMaxFailures <= 0 || c.Auth.StaffLockout <= 0 {
+		problems = append(problems, "auth.staff_max_failures and auth.staff_lockout must be positive")
+	}
+	if c.Profile == ProfileProduction {
+		if c.Auth.DevLogin {
+			problems = append(problems, "dev login is enabled (auth.dev_login / GOVAPP_DEV_LOGIN): it is refused in production")
+		}
+		if c.WeChat.Fake {
+			problems = append(problems, "the fake WeChat is enabled (wechat.fake / GOVAPP_WECHAT_FAKE): production needs live WeChat")
+		}
+		if c.SecretKey == "" {
+			problems = append(problems, "GOVAPP_SECRET_KEY is missing")
+		} else if isWeakKey(c.SecretKey) {
+			problems = append(problems, "GOVAPP_SECRET_KEY is a default or weak value (use at least 32 random characters, e.g. openssl rand -hex 32)")
+		}
+		if c.Database.URL == "" {
+			problems = append(problems, "GOVAPP_DATABASE_URL is missing (PostgreSQL URL)")
+		}
+		if c.Redis.URL == "" {
+			problems = append(problems, "GOVAPP_REDIS_URL is missing")
+		}
+		if c.WeChat.MP.AppID == "" || c.WeChat.MP.Secret == "" {
+			problems = append(problems, "GOVAPP_WECHAT_MP_APPID and GOVAPP_WECHAT_MP_SECRET are required")
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New("config: refusing to start: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func isWeakKey(k string) bool {
+	if len(k) < 32 {
+		return true
+	}
+	l := strings.ToLower(k)
+	for _, w := range []string{"change", "example", "default", "secret", "govapp"} {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	distinct := map[rune]bool{}
+	for _, r := range k {
+		distinct[r] = true
+	}
+	return len(distinct) < 8
+}
+
+// embeddedSecret reads the data directory's secret key, creating it on first use.
+func embeddedSecret(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "secret.key")
+	if b, err := os.ReadFile(path); err == nil {
+		if k := strings.TrimSpace(string(b)); k != "" {
+			return k, nil
+		}
+	}
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return "", fmt.Errorf("config: create data dir: %w", err)
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	key := hex.EncodeToString(buf)
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("config: write %s: %w", path, err)
+	}
+	return key, nil
+}
+
+// IsProduction reports whether the production profile is active.
+func (c Config) IsProduction() bool { return c.Profile == ProfileProduction }
+
+// SQLitePath returns the embedded database file.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "govapp.db") }

@@ -1,0 +1,109 @@
+// Package idempotency stores the first response to a write sent with an
+// Idempotency-Key header so that a repeat (same key, same request) within the
+// retention period gets that response again and changes nothing.
+package idempotency
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"govapp/internal/platform/db"
+	"govapp/internal/platform/errs"
+)
+
+// Errors.
+var (
+	ErrInProgress = errs.New(errs.KindConflict, "idempotency_in_progress", "相同的请求正在处理中，请稍后再试")
+	ErrReused     = errs.New(errs.KindUnprocessable, "idempotency_key_reused", "该 Idempotency-Key 已用于另一个请求")
+)
+
+// Response is a stored response.
+type Response struct {
+	Status      int    `db:"status_code"`
+	ContentType string `db:"content_type"`
+	Body        []byte `db:"response_body"`
+	RequestHash string `db:"request_hash"`
+}
+
+// Store keeps responses in the idempotency_keys table.
+type Store struct {
+	db  *db.DB
+	ttl time.Duration
+	now func() time.Time
+}
+
+// NewStore returns a store keeping responses for ttl.
+func NewStore(d *db.DB, ttl time.Duration) *Store {
+	return &Store{db: d, ttl: ttl, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Begin claims key for a request. It returns (nil, nil) when the caller owns the
+// key and must Complete or Release it; the stored response when the same request
+// already completed; ErrInProgress while the first is still running; ErrReused
+// when the key came with a different request.
+func (s *Store) Begin(ctx context.Context, scope, key, method, path, reqHash string) (*Response, error) {
+	now := s.now()
+	for attempt := 0; attempt < 2; attempt++ {
+		const ins = `INSERT INTO idempotency_keys (scope, idem_key, method, path, request_hash, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, idem_key) DO NOTHING`
+		res, err := s.db.ExecContext(ctx, s.db.Rebind(ins), scope, key, method, path, reqHash, now, now.Add(s.ttl))
+		if err != nil {
+			return nil, db.MapError(err, nil, nil)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil, nil
+		}
+		var r Response
+		var expires time.Time
+		row := s.db.QueryRowxContext(ctx, s.db.Rebind(`SELECT status_code, content_type, response_body, request_hash, expires_at
+			FROM idempotency_keys WHERE scope = ? AND idem_key = ?`), scope, key)
+		if err := row.Scan(&r.Status, &r.ContentType, &r.Body, &r.RequestHash, &expires); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				continue // released meanwhile: try to claim again
+			}
+			return nil, db.MapError(err, nil, nil)
+		}
+		if !expires.After(now) {
+			_, _ = s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND expires_at <= ?`), scope, key, now)
+			continue
+		}
+		if r.RequestHash != reqHash {
+			return nil, ErrReused
+		}
+		if r.Status == 0 {
+			return nil, ErrInProgress
+		}
+		return &r, nil
+	}
+	return nil, ErrInProgress
+}
+
+// Complete stores the response of a claimed key.
+func (s *Store) Complete(ctx context.Context, scope, key string, status int, contentType string, body []byte) error {
+	const stmt = `UPDATE idempotency_keys SET status_code = ?, content_type = ?, response_body = ? WHERE scope = ? AND idem_key = ?`
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(stmt), status, contentType, body, scope, key); err != nil {
+		return fmt.Errorf("idempotency: complete: %w", err)
+	}
+	return nil
+}
+
+// Release forgets a claimed key whose request failed, so that a retry runs again.
+func (s *Store) Release(ctx context.Context, scope, key string) error {
+	const stmt = `DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND status_code = 0`
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(stmt), scope, key); err != nil {
+		return fmt.Errorf("idempotency: release: %w", err)
+	}
+	return nil
+}
+
+// PurgeExpired deletes expired keys and returns how many.
+func (s *Store) PurgeExpired(ctx context.Context) (int64, error) {
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM idempotency_keys WHERE expires_at <= ?`), s.now())
+	if err != nil {
+		return 0, fmt.Errorf("idempotency: purge: %w", err)
+	}
+	return res.RowsAffected()
+}
