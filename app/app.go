@@ -160,6 +160,7 @@ func (a *App) openWeChat(fake *fakewechat.Fake) error {
 	if wcfg.Fake {
 		if fake == nil {
 			fake = fakewechat.New(wcfg.MP.AppID, wcfg.MP.Secret)
+			fake.AddApp(wcfg.OA.AppID, wcfg.OA.Secret)
 			httpClientOnce.Do(func() { wechat.SetHTTPClient(wechat.NewHTTPClient(wcfg, fake.Transport())) })
 		}
 		a.fake = fake
@@ -189,7 +190,9 @@ func (p accountsPurger) PurgeExpired(ctx context.Context) (int64, error) {
 
 type idemPurger struct{ a *App }
 
-func (p idemPurger) PurgeExpired(ctx context.Context) (int64, error) { return p.a.idem.PurgeExpired(ctx) }
+func (p idemPurger) PurgeExpired(ctx context.Context) (int64, error) {
+	return p.a.idem.PurgeExpired(ctx)
+}
 
 func (a *App) newFiber() *fiber.App {
 	h := a.cfg.HTTP
