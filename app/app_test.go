@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -83,6 +84,7 @@ func testConfig(t *testing.T, b backend) config.Config {
 	cfg.SecretKey = testSecret
 	cfg.Log.Level = "debug"
 	cfg.RateLimit.Enabled = false // TestRateLimits turns it on
+	cfg.Auth.PasswordCost = 4      // bcrypt's minimum: fast under -race
 	if b == production {
 		cfg.Database.URL = dbtest.SchemaURL(t)
 		cfg.Redis.URL = dbtest.RedisURL()
@@ -210,4 +212,16 @@ func (a *testApp) devLogin(openid, phone string) string {
 		a.t.Fatalf("dev login gave no token: %s", r.Body)
 	}
 	return tok
+}
+
+// listen serves the app on a loopback port until the test ends and returns
+// its base URL (for what app.Test cannot show, such as fasthttp's own errors).
+func (a *testApp) listen(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = a.Fiber().Listener(ln) }()
+	return "http://" + ln.Addr().String()
 }

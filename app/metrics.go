@@ -74,7 +74,12 @@ func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	if err := q.db.SelectContext(ctx, &rows, `SELECT state, COUNT(*) AS n FROM river_job GROUP BY state`); err != nil {
 		return
 	}
+	counts := map[string]int64{"available": 0, "running": 0, "retryable": 0, "scheduled": 0,
+		"pending": 0, "completed": 0, "cancelled": 0, "discarded": 0}
 	for _, r := range rows {
-		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(r.N), r.State)
+		counts[r.State] = r.N
+	}
+	for state, n := range counts {
+		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(n), state)
 	}
 }

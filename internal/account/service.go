@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -30,12 +31,12 @@ type Service struct {
 	// dummyHash is compared against when a username is unknown, so that a
 	// wrong username costs as much time as a wrong password.
 	dummyHash []byte
+	dummyOnce sync.Once
 }
 
 // NewService returns the account service.
 func NewService(d *db.DB, box *pii.Box, wx WeChat, cfg config.Auth, log *slog.Logger) *Service {
-	h, _ := hashPassword("govapp-dummy-password-0")
-	return &Service{db: d, box: box, wx: wx, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }, dummyHash: []byte(h)}
+	return &Service{db: d, box: box, wx: wx, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // SetClock replaces the clock (tests).

@@ -17,11 +17,11 @@ import (
 	"govapp/internal/platform/errs"
 )
 
-// bcryptCost is the work factor of stored password hashes.
-const bcryptCost = 11
-
-func hashPassword(p string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(p), bcryptCost)
+func hashPassword(p string, cost int) (string, error) {
+	if cost < bcrypt.MinCost {
+		cost = bcrypt.DefaultCost
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(p), cost)
 	if err != nil {
 		return "", fmt.Errorf("account: hash password: %w", err)
 	}
@@ -62,7 +62,7 @@ func (s *Service) StaffLogin(ctx context.Context, username, password string) (Se
 	now := s.now()
 	row, err := getStaffByUsername(ctx, s.db, username)
 	if errors.Is(err, ErrStaffNotFound) {
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(s.dummy(), []byte(password))
 		s.audit(ctx, audit.Entry{ActorKind: KindStaff, ActorName: username, Action: "staff.login_failed", Detail: "unknown username"})
 		return Session{}, Staff{}, ErrInvalidCredentials
 	}
@@ -107,6 +107,16 @@ func (s *Service) StaffLogin(ctx context.Context, username, password string) (Se
 		return Session{}, Staff{}, db.MapError(err, nil, nil)
 	}
 	return sess, row.staff(), nil
+}
+
+// dummy returns a hash of the configured cost to compare unknown usernames
+// against, computed on first use.
+func (s *Service) dummy() []byte {
+	s.dummyOnce.Do(func() {
+		h, _ := hashPassword("govapp-dummy-password-0", s.cfg.PasswordCost)
+		s.dummyHash = []byte(h)
+	})
+	return s.dummyHash
 }
 
 // audit records an entry outside any transaction; a failure is logged, not
@@ -154,7 +164,7 @@ func (s *Service) CreateStaff(ctx context.Context, actor audit.Entry, n NewStaff
 	if len(fields) > 0 {
 		return Staff{}, errs.Invalid(fields)
 	}
-	hash, err := hashPassword(n.Password)
+	hash, err := hashPassword(n.Password, s.cfg.PasswordCost)
 	if err != nil {
 		return Staff{}, err
 	}

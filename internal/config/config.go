@@ -99,6 +99,9 @@ type Auth struct {
 	DevLogin         bool     `yaml:"dev_login"`
 	StaffMaxFailures int      `yaml:"staff_max_failures"`
 	StaffLockout     Duration `yaml:"staff_lockout"`
+	// PasswordCost is the bcrypt work factor of staff passwords (10–14 in
+	// production; tests lower it).
+	PasswordCost int `yaml:"password_cost"`
 }
 
 // Rule is a number of requests allowed per window.
@@ -171,7 +174,7 @@ func Defaults(profile string) Config {
 			WriteTimeout: Duration(300 * time.Millisecond), PoolSize: 50},
 		Auth: Auth{
 			ResidentTokenTTL: Duration(30 * 24 * time.Hour), StaffTokenTTL: Duration(12 * time.Hour),
-			DevLogin: true, StaffMaxFailures: 5, StaffLockout: Duration(15 * time.Minute),
+			DevLogin: true, StaffMaxFailures: 5, StaffLockout: Duration(15 * time.Minute), PasswordCost: 11,
 		},
 		RateLimit: RateLimit{
 			Enabled:    true,
@@ -316,6 +319,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.BodyLimit <= 0 {
 		problems = append(problems, "http.body_limit_bytes must be positive")
+	}
+	if c.Auth.PasswordCost < 4 || c.Auth.PasswordCost > 16 {
+		problems = append(problems, "auth.password_cost must be between 4 and 16")
 	}
 	if c.Auth.StaffMaxFailures <= 0 || c.Auth.StaffLockout <= 0 {
 		problems = append(problems, "auth.staff_max_failures and auth.staff_lockout must be positive")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -46,6 +48,10 @@ func NewRedis(url string, o RedisOptions) (*Redis, error) {
 		opt.PoolSize = o.PoolSize
 	}
 	opt.MaxRetries = 1
+	// One dial attempt per try: go-redis's default of five attempts 100 ms
+	// apart would hold a request for 0.4 s or more while Redis is down.
+	opt.DialerRetries = 1
+	quietOnce.Do(func() { redis.SetLogger(debugLogger{}) })
 	return &Redis{rdb: redis.NewClient(opt), prefix: o.Prefix}, nil
 }
 
@@ -105,3 +111,13 @@ func (r *Redis) Ping(ctx context.Context) error { return r.rdb.Ping(ctx).Err() }
 
 // Name returns "redis".
 func (r *Redis) Name() string { return "redis" }
+
+var quietOnce sync.Once
+
+// debugLogger sends go-redis's own messages (one per failed dial while Redis
+// is down) to slog at debug level: Guard already reports outages once.
+type debugLogger struct{}
+
+func (debugLogger) Printf(ctx context.Context, format string, v ...any) {
+	slog.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+}

@@ -1,0 +1,329 @@
+package account_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"govapp/internal/account"
+	"govapp/internal/config"
+	"govapp/internal/platform/db"
+	"govapp/internal/platform/db/dbtest"
+	"govapp/internal/platform/errs"
+)
+
+const (
+	phone       = "13800138000"
+	maskedPhone = "138****8000"
+)
+
+func TestResidentLogin(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d, nil)
+		ctx := context.Background()
+
+		t.Run("dev login returns a token that authenticates as the resident", func(t *testing.T) {
+			sess, r, err := f.svc.DevLogin(ctx, "o-test-1", "小李", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(sess.Token, "gv_") || !sess.ExpiresAt.Equal(start.Add(f.cfg.ResidentTokenTTL.D())) {
+				t.Fatalf("session = %+v, want a gv_ token expiring after ResidentTokenTTL", sess)
+			}
+			if r.ID == 0 || r.OpenID != "o-test-1" || r.Nickname != "小李" || r.Phone != "" || r.PhoneVerified {
+				t.Fatalf("resident = %+v", r)
+			}
+			p, err := f.svc.Authenticate(ctx, sess.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := account.Principal{Kind: account.KindResident, ID: r.ID, Role: account.RoleResident, SessionID: p.SessionID}
+			if p != want || p.SessionID == 0 || p.IsStaff() {
+				t.Fatalf("principal = %+v, want %+v", p, want)
+			}
+		})
+
+		t.Run("second login by the same openid is the same resident and keeps the nickname", func(t *testing.T) {
+			_, first, err := f.svc.DevLogin(ctx, "o-upsert", "老王", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, again, err := f.svc.DevLogin(ctx, "o-upsert", "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.ID != first.ID || again.Nickname != "老王" {
+				t.Fatalf("second login = %+v, want id %d with nickname 老王", again, first.ID)
+			}
+			_, renamed, err := f.svc.DevLogin(ctx, "o-upsert", "王师傅", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if renamed.ID != first.ID || renamed.Nickname != "王师傅" {
+				t.Fatalf("login with a new nickname = %+v, want id %d renamed 王师傅", renamed, first.ID)
+			}
+			if n := f.count(t, `SELECT COUNT(*) FROM residents WHERE openid = ?`, "o-upsert"); n != 1 {
+				t.Fatalf("residents with the openid = %d, want 1", n)
+			}
+		})
+
+		t.Run("dev login phone is bound verified and stored encrypted", func(t *testing.T) {
+			_, r, err := f.svc.DevLogin(ctx, "o-phone", "", "+86 138-0013-8000")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Phone != phone || !r.PhoneVerified {
+				t.Fatalf("resident = %+v, want phone %s verified", r, phone)
+			}
+			var enc []byte
+			var hash sql.NullString
+			if err := d.QueryRowx(d.Rebind(`SELECT phone_enc, phone_hash FROM residents WHERE id = ?`), r.ID).Scan(&enc, &hash); err != nil {
+				t.Fatal(err)
+			}
+			if len(enc) == 0 || !hash.Valid {
+				t.Fatalf("phone_enc = %x, phone_hash = %v: want both stored", enc, hash)
+			}
+			for _, plain := range []string{phone, maskedPhone} {
+				if bytes.Contains(enc, []byte(plain)) || strings.Contains(hash.String, plain) {
+					t.Fatalf("raw residents row holds %q: phone_enc = %q, phone_hash = %q", plain, enc, hash.String)
+				}
+			}
+			if hash.String != f.box.Hash("phone", phone) {
+				t.Fatalf("phone_hash = %s, want the keyed look-up hash of the number", hash.String)
+			}
+			got, err := f.svc.Resident(ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Phone != phone || !got.PhoneVerified {
+				t.Fatalf("Resident() = %+v, want the decrypted phone, verified", got)
+			}
+		})
+
+		t.Run("dev login rejects invalid input naming the field", func(t *testing.T) {
+			cases := []struct {
+				name, openid, nickname, phone string
+				fields                        []string
+			}{
+				{"empty openid", "", "", "", []string{"openid"}},
+				{"openid with a space", "o test", "", "", []string{"openid"}},
+				{"openid in Chinese", "微信用户", "", "", []string{"openid"}},
+				{"openid of 65 characters", strings.Repeat("o", 65), "", "", []string{"openid"}},
+				{"nickname of 33 characters", "o-nick", strings.Repeat("名", 33), "", []string{"nickname"}},
+				{"phone too short", "o-bad-phone", "", "1380013800", []string{"phone"}},
+				{"landline", "o-bad-phone", "", "02888888888", []string{"phone"}},
+				{"phone with letters", "o-bad-phone", "", "1380013800a", []string{"phone"}},
+				{"openid and phone both wrong", "", "", "12", []string{"openid", "phone"}},
+			}
+			for _, c := range cases {
+				t.Run(c.name, func(t *testing.T) {
+					_, _, err := f.svc.DevLogin(ctx, c.openid, c.nickname, c.phone)
+					wantInvalid(t, err, c.fields...)
+				})
+			}
+			if n := f.count(t, `SELECT COUNT(*) FROM residents WHERE openid IN ('o-nick', 'o-bad-phone')`); n != 0 {
+				t.Fatalf("refused logins created %d residents", n)
+			}
+		})
+
+		t.Run("WeChat login stores the session key encrypted", func(t *testing.T) {
+			const sessionKey = "tiihtNczf5v6AKRyjwEUhQ=="
+			f.wx.addLogin("code-1", account.WeChatIdentity{OpenID: "o-wx-1", UnionID: "u-wx-1", SessionKey: sessionKey})
+			sess, r, err := f.svc.WeChatLogin(ctx, "code-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.OpenID != "o-wx-1" || r.UnionID != "u-wx-1" {
+				t.Fatalf("resident = %+v, want openid o-wx-1, unionid u-wx-1", r)
+			}
+			if p, err := f.svc.Authenticate(ctx, sess.Token); err != nil || p.ID != r.ID {
+				t.Fatalf("Authenticate = %+v, %v; want resident %d", p, err, r.ID)
+			}
+			var enc []byte
+			if err := d.Get(&enc, d.Rebind(`SELECT session_key_enc FROM residents WHERE id = ?`), r.ID); err != nil {
+				t.Fatal(err)
+			}
+			if len(enc) == 0 || bytes.Contains(enc, []byte(sessionKey)) {
+				t.Fatalf("session_key_enc = %q, want the key encrypted", enc)
+			}
+			if key, err := f.box.Decrypt(enc); err != nil || key != sessionKey {
+				t.Fatalf("decrypted session key = %q, %v", key, err)
+			}
+		})
+
+		t.Run("WeChat login passes on WeChat's refusal", func(t *testing.T) {
+			_, _, err := f.svc.WeChatLogin(ctx, "code-never-issued")
+			wantErr(t, err, errUnknownCode)
+			if errs.KindOf(err) != errs.KindUnauthorized {
+				t.Fatalf("kind = %v, want unauthorized", errs.KindOf(err))
+			}
+		})
+
+		t.Run("WeChat login without a code is invalid", func(t *testing.T) {
+			_, _, err := f.svc.WeChatLogin(ctx, "")
+			wantInvalid(t, err, "code")
+		})
+
+		t.Run("bind phone sets WeChat's number", func(t *testing.T) {
+			f.wx.addLogin("code-2", account.WeChatIdentity{OpenID: "o-wx-2"})
+			_, r, err := f.svc.WeChatLogin(ctx, "code-2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.wx.addPhone("phone-code-2", "+8613900139000")
+			got, err := f.svc.BindPhone(ctx, r.ID, "phone-code-2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Phone != "13900139000" || !got.PhoneVerified {
+				t.Fatalf("resident = %+v, want phone 13900139000 verified", got)
+			}
+			if again, err := f.svc.Resident(ctx, r.ID); err != nil || again.Phone != "13900139000" {
+				t.Fatalf("Resident() = %+v, %v", again, err)
+			}
+		})
+
+		t.Run("bind phone refuses an unknown code and a foreign number", func(t *testing.T) {
+			_, r, err := f.svc.DevLogin(ctx, "o-bind-refused", "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = f.svc.BindPhone(ctx, r.ID, "phone-code-never-issued")
+			wantErr(t, err, errUnknownCode)
+			f.wx.addPhone("phone-code-hk", "+85291234567")
+			_, err = f.svc.BindPhone(ctx, r.ID, "phone-code-hk")
+			wantInvalid(t, err, "code")
+			_, err = f.svc.BindPhone(ctx, r.ID, "")
+			wantInvalid(t, err, "code")
+			if got, err := f.svc.Resident(ctx, r.ID); err != nil || got.Phone != "" || got.PhoneVerified {
+				t.Fatalf("Resident() = %+v, %v; want no phone", got, err)
+			}
+		})
+
+		t.Run("unknown resident is not found", func(t *testing.T) {
+			_, err := f.svc.Resident(ctx, 999999)
+			wantErr(t, err, account.ErrResidentNotFound)
+		})
+	})
+}
+
+func TestDevLoginDisabled(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d, func(c *config.Auth) { c.DevLogin = false })
+		_, _, err := f.svc.DevLogin(context.Background(), "o-test-1", "", phone)
+		wantErr(t, err, account.ErrDevLoginDisabled)
+		if n := f.count(t, `SELECT COUNT(*) FROM residents`); n != 0 {
+			t.Fatalf("residents = %d, want none", n)
+		}
+	})
+}
+
+func TestSessions(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d, nil)
+		ctx := context.Background()
+		login := func(t *testing.T, openid string) account.Session {
+			t.Helper()
+			sess, _, err := f.svc.DevLogin(ctx, openid, "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sess
+		}
+
+		t.Run("purge deletes only expired sessions", func(t *testing.T) {
+			ttl := f.cfg.ResidentTokenTTL.D()
+			old := login(t, "o-old")
+			f.clock.Advance(ttl / 2)
+			fresh := login(t, "o-fresh")
+			f.clock.Advance(ttl/2 + time.Second)
+
+			n, err := f.svc.PurgeExpired(ctx)
+			if err != nil || n != 1 {
+				t.Fatalf("PurgeExpired = %d, %v; want 1 (only the expired session)", n, err)
+			}
+			if left := f.count(t, `SELECT COUNT(*) FROM sessions`); left != 1 {
+				t.Fatalf("sessions left = %d, want 1", left)
+			}
+			if _, err := f.svc.Authenticate(ctx, fresh.Token); err != nil {
+				t.Fatalf("unexpired session after purge: %v", err)
+			}
+			_, err = f.svc.Authenticate(ctx, old.Token)
+			wantErr(t, err, account.ErrInvalidToken)
+			if n, err := f.svc.PurgeExpired(ctx); err != nil || n != 0 {
+				t.Fatalf("second PurgeExpired = %d, %v; want 0", n, err)
+			}
+		})
+
+		t.Run("forged and malformed tokens are invalid", func(t *testing.T) {
+			login(t, "o-real")
+			buf := make([]byte, 32)
+			_, _ = rand.Read(buf)
+			for name, tok := range map[string]string{
+				"forged":           "gv_" + base64.RawURLEncoding.EncodeToString(buf),
+				"empty":            "",
+				"no prefix":        base64.RawURLEncoding.EncodeToString(buf),
+				"with Bearer":      "Bearer gv_" + base64.RawURLEncoding.EncodeToString(buf),
+				"prefix only":      "gv_",
+				"longer than 128":  "gv_" + strings.Repeat("A", 200),
+				"SQL in the token": "gv_' OR '1'='1",
+			} {
+				t.Run(name, func(t *testing.T) {
+					_, err := f.svc.Authenticate(ctx, tok)
+					wantErr(t, err, account.ErrInvalidToken)
+				})
+			}
+		})
+
+		t.Run("a token expires after ResidentTokenTTL", func(t *testing.T) {
+			sess := login(t, "o-expiring")
+			f.clock.Advance(f.cfg.ResidentTokenTTL.D() - time.Second)
+			if _, err := f.svc.Authenticate(ctx, sess.Token); err != nil {
+				t.Fatalf("a second before expiry: %v", err)
+			}
+			f.clock.Advance(2 * time.Second)
+			_, err := f.svc.Authenticate(ctx, sess.Token)
+			wantErr(t, err, account.ErrInvalidToken)
+		})
+
+		t.Run("logout revokes the token", func(t *testing.T) {
+			sess := login(t, "o-logout")
+			other := login(t, "o-logout")
+			if err := f.svc.Logout(ctx, sess.Token); err != nil {
+				t.Fatal(err)
+			}
+			_, err := f.svc.Authenticate(ctx, sess.Token)
+			wantErr(t, err, account.ErrInvalidToken)
+			wantErr(t, f.svc.Logout(ctx, sess.Token), account.ErrInvalidToken)
+			if _, err := f.svc.Authenticate(ctx, other.Token); err != nil {
+				t.Fatalf("the resident's other session: %v", err)
+			}
+		})
+
+		t.Run("tokens are stored hashed", func(t *testing.T) {
+			sess := login(t, "o-hashed")
+			var hashes []string
+			if err := d.Select(&hashes, `SELECT token_hash FROM sessions`); err != nil {
+				t.Fatal(err)
+			}
+			var found bool
+			for _, h := range hashes {
+				if strings.Contains(h, sess.Token) || strings.Contains(h, strings.TrimPrefix(sess.Token, "gv_")) {
+					t.Fatalf("sessions.token_hash %q holds the token", h)
+				}
+				found = found || h == f.box.TokenHash(sess.Token)
+			}
+			if !found {
+				t.Fatal("no session row holds the token's hash")
+			}
+		})
+	})
+}
