@@ -84,7 +84,7 @@ func testConfig(t *testing.T, b backend) config.Config {
 	cfg.SecretKey = testSecret
 	cfg.Log.Level = "debug"
 	cfg.RateLimit.Enabled = false // TestRateLimits turns it on
-	cfg.Auth.PasswordCost = 4      // bcrypt's minimum: fast under -race
+	cfg.Auth.PasswordCost = 4     // bcrypt's minimum: fast under -race
 	if b == production {
 		cfg.Database.URL = dbtest.SchemaURL(t)
 		cfg.Redis.URL = dbtest.RedisURL()

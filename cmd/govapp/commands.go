@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -139,9 +140,18 @@ func createStaff(ctx context.Context, args []string) error {
 
 func healthcheck(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
-	url := fs.String("url", "http://127.0.0.1:8080/healthz", "健康检查地址")
+	url := fs.String("url", "", "健康检查地址（默认按 GOVAPP_HTTP_ADDR 取本机端口）")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *url == "" {
+		port := "8080"
+		if cfg, err := config.Load(); err == nil {
+			if _, p, err := net.SplitHostPort(cfg.HTTP.Addr); err == nil && p != "" {
+				port = p
+			}
+		}
+		*url = "http://127.0.0.1:" + port + "/healthz"
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
