@@ -94,9 +94,14 @@ func testConfig(t *testing.T, b backend) config.Config {
 
 func newTestApp(t *testing.T, cfg config.Config) *testApp {
 	t.Helper()
+	return newTestAppWith(t, cfg, Options{Fake: fake})
+}
+
+func newTestAppWith(t *testing.T, cfg config.Config, o Options) *testApp {
+	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := New(context.Background(), cfg, log, Options{Fake: fake})
+	a, err := New(context.Background(), cfg, log, o)
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
