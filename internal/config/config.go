@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -238,7 +239,8 @@ func LoadFrom(env LookupFunc) (Config, error) {
 	if raw != nil {
 		dec := yaml.NewDecoder(strings.NewReader(string(raw)))
 		dec.KnownFields(true)
-		if err := dec.Decode(&c); err != nil {
+		// io.EOF: the file holds no document (only comments), so nothing changes.
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 			return Config{}, fmt.Errorf("config: parse: %w", err)
 		}
 	}

@@ -133,8 +133,8 @@ func MaskPhone(p string) string {
 	if p == "" {
 		return ""
 	}
-	if utf8.RuneCountInString(p) < 7 {
-		return "****"
+	if utf8.RuneCountInString(p) <= 7 {
+		return "****" // three plus four would show every character
 	}
 	r := []rune(p)
 	return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
