@@ -101,7 +101,9 @@ type fixture struct {
 	cfg   config.Auth
 }
 
-// newFixture builds the service with the default auth configuration, changed by edit when given.
+// newFixture builds the service with the default auth configuration, changed
+// by edit when given. Passwords are hashed at bcrypt's minimum cost: the
+// production cost takes over a second per check under the race detector.
 func newFixture(t *testing.T, d *db.DB, edit func(*config.Auth)) *fixture {
 	t.Helper()
 	box, err := pii.New(testSecret)
@@ -109,6 +111,7 @@ func newFixture(t *testing.T, d *db.DB, edit func(*config.Auth)) *fixture {
 		t.Fatal(err)
 	}
 	cfg := config.Defaults("embedded").Auth
+	cfg.PasswordCost = bcrypt.MinCost
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -134,19 +137,6 @@ func (f *fixture) count(t *testing.T, stmt string, args ...any) int {
 		t.Fatalf("%s: %v", stmt, err)
 	}
 	return n
-}
-
-// cheapenPassword replaces a staff member's stored hash with one of the same
-// password at bcrypt's minimum cost. The cost is read from the stored hash, so
-// logins take the same path, but each check costs milliseconds instead of a
-// second under the race detector.
-func (f *fixture) cheapenPassword(t *testing.T, username, password string) {
-	t.Helper()
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.exec(t, `UPDATE staff SET password_hash = ? WHERE username = ?`, string(h), username)
 }
 
 // wantErr fails unless err is target (compared by kind and code).

@@ -14,6 +14,7 @@ import (
 func TestEnsureDepartment(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
 		f := newFixture(t, d, nil)
 		ctx := context.Background()
 		ensure := func(t *testing.T, name, parent, kind string) account.Department {

@@ -25,6 +25,7 @@ const (
 func TestResidentLogin(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
 		f := newFixture(t, d, nil)
 		ctx := context.Background()
 
@@ -216,6 +217,7 @@ func TestResidentLogin(t *testing.T) {
 func TestDevLoginDisabled(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
 		f := newFixture(t, d, func(c *config.Auth) { c.DevLogin = false })
 		_, _, err := f.svc.DevLogin(context.Background(), "o-test-1", "", phone)
 		wantErr(t, err, account.ErrDevLoginDisabled)
@@ -228,6 +230,7 @@ func TestDevLoginDisabled(t *testing.T) {
 func TestSessions(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
 		f := newFixture(t, d, nil)
 		ctx := context.Background()
 		login := func(t *testing.T, openid string) account.Session {
@@ -239,6 +242,7 @@ func TestSessions(t *testing.T) {
 			return sess
 		}
 
+		// First, while the sessions table is empty.
 		t.Run("purge deletes only expired sessions", func(t *testing.T) {
 			ttl := f.cfg.ResidentTokenTTL.D()
 			old := login(t, "o-old")

@@ -74,8 +74,13 @@ func (s *Service) StaffLogin(ctx context.Context, username, password string) (Se
 		entry.Action, entry.Detail = "staff.login_refused", "locked"
 		s.audit(ctx, entry)
 		until := row.LockedUntil.Time
+		// Name a minute at which the account is open again: round up, not down.
+		retryAt := until.Truncate(time.Minute)
+		if retryAt.Before(until) {
+			retryAt = retryAt.Add(time.Minute)
+		}
 		return Session{}, Staff{}, ErrAccountLocked.
-			WithMessage(fmt.Sprintf("密码错误次数过多，账号已锁定，请于 %s 后重试", until.In(shanghai).Format("2006-01-02 15:04"))).
+			WithMessage(fmt.Sprintf("密码错误次数过多，账号已锁定，请于 %s 后重试", retryAt.In(shanghai).Format("2006-01-02 15:04"))).
 			WithRetryAfter(until.Sub(now))
 	}
 	if bcrypt.CompareHashAndPassword([]byte(row.PasswordHash), []byte(password)) != nil {

@@ -3,6 +3,7 @@ package housekeeping
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -32,18 +33,24 @@ type PurgeWorker struct {
 	Log     *slog.Logger
 }
 
-// Work purges each kind; the first error fails the job (River retries it).
+// Work purges each kind, even after one fails, so that one broken kind does
+// not keep the others from being purged; the first error fails the job (River
+// retries it).
 func (w *PurgeWorker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
+	var first error
 	for name, p := range w.Purgers {
 		n, err := p.PurgeExpired(ctx)
 		if err != nil {
-			return err
+			if first == nil {
+				first = fmt.Errorf("housekeeping: purge %s: %w", name, err)
+			}
+			continue
 		}
 		if n > 0 {
 			w.Log.InfoContext(ctx, "purged expired rows", "kind", name, "rows", n)
 		}
 	}
-	return nil
+	return first
 }
 
 // Periodic returns the periodic job running the purge every interval (and at start).
