@@ -17,6 +17,7 @@ import (
 
 	"govapp/internal/account"
 	"govapp/internal/config"
+	"govapp/internal/guide"
 	"govapp/internal/housekeeping"
 	"govapp/internal/platform/cache"
 	"govapp/internal/platform/db"
@@ -54,6 +55,9 @@ type App struct {
 	fake     *fakewechat.Fake
 	wx       *wechat.Client
 	accounts *account.Service
+	guides   *guide.Service
+	stopBg   context.CancelFunc
+	bg       sync.WaitGroup
 	idem     *idempotency.Store
 	queue    *jobs.Queue
 	metrics  *metrics
@@ -84,6 +88,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	}
 	a.accounts = account.NewService(a.db, box, wxAccount{a.wx}, cfg.Auth, log)
 	a.idem = idempotency.NewStore(a.db, cfg.Idempotency.TTL.D())
+	a.guides = guide.NewService(a.db, log, guide.Options{SharedCache: a.cache, Remote: cfg.Redis.URL != "",
+		DetailTTL: cfg.Guides.CacheTTL.D(), LocalTTL: cfg.Guides.LocalCacheTTL.D()})
+	if err := a.guides.Load(ctx); err != nil {
+		return nil, err
+	}
 	a.queue, err = jobs.New(a.db, jobs.Options{
 		Workers: cfg.Jobs.Workers, PollInterval: cfg.Jobs.PollInterval.D(), Work: o.Work, Logger: log,
 		Register: a.registerWorkers,
@@ -177,7 +186,7 @@ func (a *App) openWeChat(fake *fakewechat.Fake) error {
 
 func (a *App) registerWorkers(w *river.Workers) {
 	river.AddWorker(w, &housekeeping.PurgeWorker{Log: a.log, Purgers: map[string]housekeeping.Purger{
-		"sessions": accountsPurger{a}, "idempotency_keys": idemPurger{a},
+		"sessions": accountsPurger{a}, "idempotency_keys": idemPurger{a}, "guide_changes": guidesPurger{a},
 	}})
 }
 
@@ -199,7 +208,7 @@ func (a *App) newFiber() *fiber.App {
 	f := fiber.New(fiber.Config{
 		AppName:                 "govapp",
 		ErrorHandler:            a.errorHandler,
-		BodyLimit:               h.BodyLimit,
+		BodyLimit:               max(h.BodyLimit, h.ImportBodyLimit),
 		ReadTimeout:             h.ReadTimeout.D(),
 		WriteTimeout:            h.WriteTimeout.D(),
 		IdleTimeout:             h.IdleTimeout.D(),
@@ -229,8 +238,21 @@ func (a *App) Queue() *jobs.Queue { return a.queue }
 // FakeWeChat returns the fake WeChat of the embedded profile, nil in production.
 func (a *App) FakeWeChat() *fakewechat.Fake { return a.fake }
 
-// Start starts the job workers when this instance works jobs.
-func (a *App) Start(ctx context.Context) error { return a.queue.Start(ctx) }
+// Start starts the background loops of this instance (following the guide
+// change feed) and, when it works jobs, the job workers.
+func (a *App) Start(ctx context.Context) error {
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopBg = cancel
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		a.guides.RunSync(bg, a.cfg.Guides.SyncInterval.D())
+	}()
+	return a.queue.Start(ctx)
+}
+
+// Guides returns the guide service.
+func (a *App) Guides() *guide.Service { return a.guides }
 
 // Listen serves HTTP on addr until Shutdown.
 func (a *App) Listen(addr string) error { return a.fiber.Listen(addr) }
@@ -244,6 +266,10 @@ func (a *App) Shutdown(ctx context.Context) error {
 	}
 	if err := a.queue.Stop(ctx); err != nil {
 		errsOut = append(errsOut, err)
+	}
+	if a.stopBg != nil {
+		a.stopBg()
+		a.bg.Wait()
 	}
 	a.closeStores()
 	return errors.Join(errsOut...)
@@ -272,4 +298,10 @@ func (w wxAccount) Login(ctx context.Context, code string) (account.WeChatIdenti
 
 func (w wxAccount) PhoneNumber(ctx context.Context, code string) (string, error) {
 	return w.c.PhoneNumber(ctx, code)
+}
+
+type guidesPurger struct{ a *App }
+
+func (p guidesPurger) PurgeExpired(ctx context.Context) (int64, error) {
+	return p.a.guides.PurgeExpired(ctx)
 }

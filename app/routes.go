@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"govapp/internal/account"
+	"govapp/internal/guide"
 )
 
 type authLevel int
@@ -31,7 +32,11 @@ type route struct {
 	Resp       any // 2xx response body type
 	Status     int // success status (default 200)
 	Produces   string
+	BodyLimit  int // bytes; 0 is http.body_limit_bytes
 }
+
+// editors may write guides and policies (admins may do everything).
+var editors = []account.Role{account.RoleEditor}
 
 // routes is the single route table of govapp.
 func (a *App) routes() []route {
@@ -52,6 +57,21 @@ func (a *App) routes() []route {
 		{Method: "GET", Path: "/api/v1/departments", Handler: a.listDepartments, Tag: "账号", Summary: "部门树", Resp: listResp[departmentResp]{}},
 		{Method: "GET", Path: "/api/v1/admin/audit-log", Handler: a.listAudit, Auth: authStaff, Roles: []account.Role{account.RoleAdmin}, Tag: "管理", Summary: "审计日志（新到旧）", Resp: listResp[auditResp]{}},
 		{Method: "POST", Path: "/api/v1/admin/staff", Handler: a.createStaff, Auth: authStaff, Roles: []account.Role{account.RoleAdmin}, Tag: "管理", Summary: "创建工作人员账号", Body: createStaffReq{}, Resp: meResp{}, Status: fiber.StatusCreated},
+
+		{Method: "GET", Path: "/api/v1/guide-categories", Handler: a.guideCategories, Tag: "办事指南", Summary: "事项分类（含已发布事项数）", Resp: listResp[categoryResp]{}},
+		{Method: "GET", Path: "/api/v1/guides", Handler: a.listGuides, Tag: "办事指南", Summary: "已发布的办事指南：q 搜索（中文、拼音、简称）、category、audience、department_id 筛选", Resp: guideListResp{}},
+		{Method: "GET", Path: "/api/v1/guides/:code", Handler: a.getGuide, Tag: "办事指南", Summary: "办事指南全文（最新发布版本）", Resp: guideResp{}},
+		{Method: "GET", Path: "/api/v1/guides/:code/checklist", Handler: a.guideChecklist, Tag: "办事指南", Summary: "一次性告知单（JSON；format=html 为可打印页面）", Resp: checklistResp{}},
+		{Method: "GET", Path: "/api/v1/admin/guides", Handler: a.adminListGuides, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "全部事项（含草稿、已下线）", Resp: editorListResp{}},
+		{Method: "POST", Path: "/api/v1/admin/guides", Handler: a.createGuide, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "新建草稿", Body: guideContentReq{}, Resp: guide.Draft{}, Status: fiber.StatusCreated},
+		{Method: "POST", Path: "/api/v1/admin/guides/import", Handler: a.importGuides, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "批量导入（JSON 数组或 CSV；publish、skip_invalid）", Resp: importResp{}, BodyLimit: a.cfg.HTTP.ImportBodyLimit},
+		{Method: "GET", Path: "/api/v1/admin/guides/:code", Handler: a.getGuideDraft, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "草稿与状态", Resp: guide.Draft{}},
+		{Method: "PUT", Path: "/api/v1/admin/guides/:code", Handler: a.updateGuide, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "保存草稿（If-Match: 修订号 防止覆盖他人修改）", Body: guideContentReq{}, Resp: guide.Draft{}},
+		{Method: "GET", Path: "/api/v1/admin/guides/:code/preview", Handler: a.previewGuide, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "预览草稿（居民看到的样子）", Resp: guideResp{}},
+		{Method: "POST", Path: "/api/v1/admin/guides/:code/publish", Handler: a.publishGuide, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "发布（生成不可修改的新版本）", Resp: guideResp{}},
+		{Method: "POST", Path: "/api/v1/admin/guides/:code/retire", Handler: a.retireGuide, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "下线（保留历史版本）", Status: fiber.StatusNoContent},
+		{Method: "GET", Path: "/api/v1/admin/guides/:code/versions", Handler: a.guideVersions, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "历史版本", Resp: versionsResp{}},
+		{Method: "GET", Path: "/api/v1/admin/guides/:code/versions/:version", Handler: a.guideVersion, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "读取某一历史版本", Resp: guideResp{}},
 	}
 }
 
@@ -60,6 +80,13 @@ func (a *App) routes() []route {
 func (a *App) mount(f *fiber.App) {
 	for _, r := range a.routes() {
 		chain := []fiber.Handler{a.tagRoute(r.Path)}
+		if r.Method == fiber.MethodPost || r.Method == fiber.MethodPut || r.Method == fiber.MethodPatch {
+			limit := r.BodyLimit
+			if limit == 0 {
+				limit = a.cfg.HTTP.BodyLimit
+			}
+			chain = append(chain, limitBody(limit))
+		}
 		if r.Limit == "login" {
 			chain = append(chain, a.limitIP("login", a.rules.login))
 		}
@@ -71,6 +98,19 @@ func (a *App) mount(f *fiber.App) {
 		}
 		chain = append(chain, r.Handler)
 		f.Add(r.Method, r.Path, chain...)
+	}
+}
+
+var errBodyTooLarge = fiberErrors[fiber.StatusRequestEntityTooLarge]
+
+// limitBody refuses bodies above limit (the server itself accepts up to the
+// largest limit of any route).
+func limitBody(limit int) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if len(c.Body()) > limit {
+			return errBodyTooLarge
+		}
+		return c.Next()
 	}
 }
 

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"govapp/internal/account"
 	"govapp/internal/audit"
 	"govapp/internal/config"
+	"govapp/internal/guide"
 	"govapp/internal/seed"
 )
 
@@ -102,7 +105,70 @@ func seedCmd(ctx context.Context, _ []string) error {
 		return err
 	}
 	defer a.Shutdown(context.WithoutCancel(ctx)) //nolint:errcheck
-	return seed.Run(ctx, a.Accounts(), os.Stdout)
+	if err := seed.Run(ctx, a.Accounts(), os.Stdout); err != nil {
+		return err
+	}
+	return seed.Guides(ctx, a.Guides(), os.Stdout)
+}
+
+func importGuides(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("import-guides", flag.ContinueOnError)
+	publish := fs.Bool("publish", false, "导入后立即发布")
+	skip := fs.Bool("skip-invalid", false, "跳过有误的行，导入其余行")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("import-guides: usage: govapp import-guides [--publish] [--skip-invalid] FILE.json|FILE.csv")
+	}
+	path := fs.Arg(0)
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var rows []guide.ImportRow
+	if strings.HasSuffix(strings.ToLower(path), ".csv") {
+		rows, err = guide.ParseCSV(f)
+	} else {
+		var b []byte
+		if b, err = io.ReadAll(f); err == nil {
+			rows, err = guide.ParseJSON(b)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	a, _, _, err := open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer a.Shutdown(context.WithoutCancel(ctx)) //nolint:errcheck
+	rep, err := a.Guides().Import(ctx, guide.Actor{Name: "cli"}, rows, guide.ImportOptions{Publish: *publish, SkipInvalid: *skip})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("共 %d 行：接受 %d，拒绝 %d；新建 %d，更新 %d，发布 %d\n", rep.Total, rep.Accepted, rep.Refused, rep.Created, rep.Updated, rep.Published)
+	for _, r := range rep.Refusals {
+		fmt.Printf("  第 %d 行（%s）：", r.Row, r.Code)
+		for _, k := range sortedKeys(r.Errors) {
+			fmt.Printf("%s %s；", k, r.Errors[k])
+		}
+		fmt.Println()
+	}
+	if !rep.Committed {
+		return errors.New("import-guides: 文件中有错误的行，未导入任何数据（使用 --skip-invalid 可跳过错误行）")
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func createStaff(ctx context.Context, args []string) error {

@@ -25,42 +25,48 @@ func departmentByName(ctx context.Context, q db.Queryer, name string) (Departmen
 // parent (a name, or "" for a root) when it does not exist. Running it twice
 // creates nothing the second time.
 func (s *Service) EnsureDepartment(ctx context.Context, name, parent, kind string, order int) (Department, error) {
+	var out Department
+	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		out, err = EnsureDepartmentTx(ctx, tx, name, parent, kind, order)
+		return err
+	})
+	return out, err
+}
+
+// EnsureDepartmentTx is EnsureDepartment inside the caller's transaction (bulk
+// imports name departments that may not exist yet).
+func EnsureDepartmentTx(ctx context.Context, tx *sqlx.Tx, name, parent, kind string, order int) (Department, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len([]rune(name)) > 64 {
 		return Department{}, fmt.Errorf("account: department name %q invalid", name)
 	}
-	var out Department
-	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
-		d, err := departmentByName(ctx, tx, name)
-		if err == nil {
-			out = d
-			return nil
+	d, err := departmentByName(ctx, tx, name)
+	if err == nil {
+		return d, nil
+	}
+	if !errors.Is(err, ErrDepartmentNotFound) {
+		return Department{}, err
+	}
+	var parentID any
+	parentPath := "/"
+	if parent != "" {
+		p, err := departmentByName(ctx, tx, parent)
+		if err != nil {
+			return Department{}, err
 		}
-		if !errors.Is(err, ErrDepartmentNotFound) {
-			return err
-		}
-		var parentID any
-		parentPath := "/"
-		if parent != "" {
-			p, err := departmentByName(ctx, tx, parent)
-			if err != nil {
-				return err
-			}
-			parentID, parentPath = p.ID, p.Path
-		}
-		const ins = `INSERT INTO departments (parent_id, name, kind, path, sort_order) VALUES (?, ?, ?, '/', ?) RETURNING id`
-		var id int64
-		if err := tx.QueryRowxContext(ctx, tx.Rebind(ins), parentID, name, kind, order).Scan(&id); err != nil {
-			return db.MapError(err, nil, nil)
-		}
-		path := parentPath + strconv.FormatInt(id, 10) + "/"
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE departments SET path = ? WHERE id = ?`), path, id); err != nil {
-			return err
-		}
-		out, err = departmentByName(ctx, tx, name)
-		return err
-	})
-	return out, err
+		parentID, parentPath = p.ID, p.Path
+	}
+	const ins = `INSERT INTO departments (parent_id, name, kind, path, sort_order) VALUES (?, ?, ?, '/', ?) RETURNING id`
+	var id int64
+	if err := tx.QueryRowxContext(ctx, tx.Rebind(ins), parentID, name, kind, order).Scan(&id); err != nil {
+		return Department{}, db.MapError(err, nil, nil)
+	}
+	path := parentPath + strconv.FormatInt(id, 10) + "/"
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE departments SET path = ? WHERE id = ?`), path, id); err != nil {
+		return Department{}, err
+	}
+	return departmentByName(ctx, tx, name)
 }
 
 // Departments lists the whole tree, parents before children.

@@ -51,6 +51,7 @@ type Config struct {
 	RateLimit   RateLimit   `yaml:"rate_limit"`
 	Idempotency Idempotency `yaml:"idempotency"`
 	Jobs        Jobs        `yaml:"jobs"`
+	Guides      Guides      `yaml:"guides"`
 	WeChat      WeChat      `yaml:"wechat"`
 	Log         Log         `yaml:"log"`
 
@@ -65,6 +66,8 @@ type HTTP struct {
 	Addr          string   `yaml:"addr"`
 	PublicURL     string   `yaml:"public_url"`
 	BodyLimit     int      `yaml:"body_limit_bytes"`
+	// ImportBodyLimit is the larger limit of bulk-import routes.
+	ImportBodyLimit int `yaml:"import_body_limit_bytes"`
 	ReadTimeout   Duration `yaml:"read_timeout"`
 	WriteTimeout  Duration `yaml:"write_timeout"`
 	IdleTimeout   Duration `yaml:"idle_timeout"`
@@ -133,6 +136,15 @@ type Jobs struct {
 	RunInServe bool `yaml:"run_in_serve"`
 }
 
+// Guides configures the guide catalogue and its caches.
+type Guides struct {
+	// SyncInterval is how often an instance follows the change feed: a
+	// publish on one instance is visible on every other within it.
+	SyncInterval  Duration `yaml:"sync_interval"`
+	CacheTTL      Duration `yaml:"cache_ttl"`       // a version in the shared cache
+	LocalCacheTTL Duration `yaml:"local_cache_ttl"` // and in the in-process layer (production)
+}
+
 // WeChat configures the mini-program and the official account.
 type WeChat struct {
 	Fake        bool     `yaml:"fake"`
@@ -166,7 +178,7 @@ func Defaults(profile string) Config {
 		Profile: profile,
 		DataDir: "./data",
 		HTTP: HTTP{
-			Addr: ":8080", BodyLimit: 1 << 20,
+			Addr: ":8080", BodyLimit: 1 << 20, ImportBodyLimit: 32 << 20,
 			ReadTimeout: Duration(15 * time.Second), WriteTimeout: Duration(30 * time.Second),
 			IdleTimeout: Duration(60 * time.Second), ShutdownGrace: Duration(20 * time.Second),
 		},
@@ -184,6 +196,7 @@ func Defaults(profile string) Config {
 			Login:      Rule{Limit: 20, Window: Duration(time.Minute)},
 		},
 		Idempotency: Idempotency{TTL: Duration(24 * time.Hour)},
+		Guides:      Guides{SyncInterval: Duration(500 * time.Millisecond), CacheTTL: Duration(time.Hour), LocalCacheTTL: Duration(time.Minute)},
 		Jobs:        Jobs{Workers: 10, PollInterval: Duration(500 * time.Millisecond), PurgeInterval: Duration(time.Hour), RunInServe: true},
 		WeChat: WeChat{
 			Fake: true, HTTPTimeout: Duration(5 * time.Second),
@@ -319,8 +332,11 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("config: unknown profile %q (want embedded or production)", c.Profile)
 	}
-	if c.HTTP.BodyLimit <= 0 {
-		problems = append(problems, "http.body_limit_bytes must be positive")
+	if c.HTTP.BodyLimit <= 0 || c.HTTP.ImportBodyLimit < c.HTTP.BodyLimit {
+		problems = append(problems, "http.body_limit_bytes must be positive and http.import_body_limit_bytes at least as large")
+	}
+	if c.Guides.SyncInterval <= 0 {
+		problems = append(problems, "guides.sync_interval must be positive")
 	}
 	if c.Auth.PasswordCost < 4 || c.Auth.PasswordCost > 16 {
 		problems = append(problems, "auth.password_cost must be between 4 and 16")

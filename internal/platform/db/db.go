@@ -140,3 +140,13 @@ var (
 	_ Queryer = (*sqlx.DB)(nil)
 	_ Queryer = (*sqlx.Tx)(nil)
 )
+
+// ForUpdate returns the row-locking suffix for a SELECT in q's dialect: FOR
+// UPDATE on PostgreSQL, nothing on SQLite (whose write transactions already
+// hold the database lock from their start).
+func ForUpdate(q Queryer) string {
+	if q.DriverName() == "postgres" {
+		return " FOR UPDATE"
+	}
+	return ""
+}

@@ -1,0 +1,140 @@
+package guide
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"govapp/internal/platform/db"
+	"govapp/internal/platform/errs"
+)
+
+// ErrBadCursor is returned for a cursor this server did not issue.
+var ErrBadCursor = errs.InvalidField("cursor", "无效的分页游标")
+
+// maxSearchResults bounds how deep a search can be paged.
+const maxSearchResults = 200
+
+// ListQuery is a resident's listing or search.
+type ListQuery struct {
+	Q      string
+	Filter Filter
+	Limit  int
+	Cursor string
+}
+
+// Page is one page of results.
+type Page struct {
+	Items      []Hit  `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+func encodeCursor(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
+}
+
+// decodeCursor returns the offset a cursor stands for ("" is the start).
+func decodeCursor(c string) (int, error) {
+	if c == "" {
+		return 0, nil
+	}
+	if len(c) > 64 {
+		return 0, ErrBadCursor
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !strings.HasPrefix(string(b), "o:") {
+		return 0, ErrBadCursor
+	}
+	n, err := strconv.Atoi(string(b[2:]))
+	if err != nil || n < 0 || n > 1_000_000 {
+		return 0, ErrBadCursor
+	}
+	return n, nil
+}
+
+// List pages through the published guides, ranked by relevance when q is set.
+func (s *Service) List(q ListQuery) (Page, error) {
+	off, err := decodeCursor(q.Cursor)
+	if err != nil {
+		return Page{}, err
+	}
+	var hits []Hit
+	if strings.TrimSpace(q.Q) != "" {
+		if hits, err = s.cat.Search(q.Q, q.Filter, maxSearchResults); err != nil {
+			return Page{}, err
+		}
+	} else {
+		for _, sum := range s.cat.List(q.Filter) {
+			hits = append(hits, Hit{Summary: sum, NameHighlight: highlight(sum.Name, nil)})
+		}
+	}
+	p := Page{Items: []Hit{}}
+	if off < len(hits) {
+		end := min(off+q.Limit, len(hits))
+		p.Items = hits[off:end]
+		if end < len(hits) {
+			p.NextCursor = encodeCursor(end)
+		}
+	}
+	return p, nil
+}
+
+// CategoryCount is a category with its number of published guides.
+type CategoryCount struct {
+	Category
+	Count int `json:"count"`
+}
+
+// CategoryCounts returns every category with its number of published guides.
+func (s *Service) CategoryCounts() []CategoryCount {
+	counts := s.cat.Counts()
+	out := make([]CategoryCount, len(s.categories))
+	for i, c := range s.categories {
+		out[i] = CategoryCount{Category: c, Count: counts[c.Code]}
+	}
+	return out
+}
+
+// EditorItem is a guide in the editors' list.
+type EditorItem struct {
+	Code             string    `db:"code" json:"code"`
+	Name             string    `db:"name" json:"name"`
+	Status           string    `db:"status" json:"status"`
+	Revision         int       `db:"revision" json:"revision"`
+	PublishedVersion int       `db:"published_version" json:"published_version"`
+	Unpublished      bool      `db:"draft_dirty" json:"unpublished_changes"`
+	UpdatedAt        time.Time `db:"updated_at" json:"updated_at"`
+}
+
+// EditorList pages through every guide (any status) by code; cursor is the
+// last code of the previous page.
+func (s *Service) EditorList(ctx context.Context, status, after string, limit int) ([]EditorItem, error) {
+	if status != "" && status != StatusDraft && status != StatusPublished && status != StatusRetired {
+		return nil, errs.InvalidField("status", "须为 draft、published 或 retired")
+	}
+	const stmt = `SELECT code, name, status, revision, published_version, draft_dirty, updated_at FROM guides
+		WHERE (? = '' OR status = ?) AND code > ? ORDER BY code LIMIT ?`
+	var out []EditorItem
+	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(stmt), status, status, after, limit); err != nil {
+		return nil, db.MapError(err, nil, nil)
+	}
+	if out == nil {
+		out = []EditorItem{}
+	}
+	return out, nil
+}
+
+// ExistingCodes returns the codes among codes that already have a guide.
+func (s *Service) ExistingCodes(ctx context.Context) (map[string]bool, error) {
+	var codes []string
+	if err := s.db.SelectContext(ctx, &codes, `SELECT code FROM guides`); err != nil {
+		return nil, db.MapError(err, nil, nil)
+	}
+	out := make(map[string]bool, len(codes))
+	for _, c := range codes {
+		out[c] = true
+	}
+	return out, nil
+}
