@@ -194,7 +194,7 @@ func (a *App) guideVersion(c *fiber.Ctx) error {
 }
 
 type importResp struct {
-	Error  *errorDetail  `json:"error,omitempty"`
+	Error  *errorDetail `json:"error,omitempty"`
 	Report guide.Report `json:"report"`
 }
 

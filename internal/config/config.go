@@ -63,15 +63,15 @@ type Config struct {
 
 // HTTP configures the listener.
 type HTTP struct {
-	Addr          string   `yaml:"addr"`
-	PublicURL     string   `yaml:"public_url"`
-	BodyLimit     int      `yaml:"body_limit_bytes"`
+	Addr      string `yaml:"addr"`
+	PublicURL string `yaml:"public_url"`
+	BodyLimit int    `yaml:"body_limit_bytes"`
 	// ImportBodyLimit is the larger limit of bulk-import routes.
-	ImportBodyLimit int `yaml:"import_body_limit_bytes"`
-	ReadTimeout   Duration `yaml:"read_timeout"`
-	WriteTimeout  Duration `yaml:"write_timeout"`
-	IdleTimeout   Duration `yaml:"idle_timeout"`
-	ShutdownGrace Duration `yaml:"shutdown_grace"`
+	ImportBodyLimit int      `yaml:"import_body_limit_bytes"`
+	ReadTimeout     Duration `yaml:"read_timeout"`
+	WriteTimeout    Duration `yaml:"write_timeout"`
+	IdleTimeout     Duration `yaml:"idle_timeout"`
+	ShutdownGrace   Duration `yaml:"shutdown_grace"`
 	// ProxyHeader names the header that carries the client IP behind a trusted
 	// load balancer (e.g. X-Forwarded-For); empty uses the socket address.
 	ProxyHeader    string   `yaml:"proxy_header"`
