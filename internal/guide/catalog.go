@@ -226,23 +226,28 @@ func parseQuery(q string) ([]queryWord, error) {
 	return words, nil
 }
 
+// segment cuts a run of Han characters at the words of the dictionary
+// (longest match first). Stopwords are dropped; a single character left
+// between dictionary words joins the word before it (户口 + 簿 → 户口簿), so
+// that a dictionary word never splits a longer real word into a lone character.
 func segment(run string) []queryWord {
 	rs := []rune(run)
-	var out []queryWord
+	type piece struct {
+		text string
+		dict bool
+	}
+	var pieces []piece
 	var pending []rune
 	flush := func() {
 		if len(pending) > 0 {
-			w := string(pending)
-			if !stopwords[w] {
-				out = append(out, queryWord{alts: []string{w}})
-			}
+			pieces = append(pieces, piece{text: string(pending)})
 			pending = pending[:0]
 		}
 	}
 	for i := 0; i < len(rs); {
 		matched := 0
-		for n := min(maxDictWord, len(rs)-i); n >= 2 || (n == 1 && stopwords[string(rs[i])]); n-- {
-			if _, ok := dictionary[string(rs[i:i+n])]; ok {
+		for n := min(maxDictWord, len(rs)-i); n >= 1; n-- {
+			if _, ok := dictionary[string(rs[i:i+n])]; ok && (n >= 2 || stopwords[string(rs[i])]) {
 				matched = n
 				break
 			}
@@ -253,13 +258,35 @@ func segment(run string) []queryWord {
 			continue
 		}
 		flush()
-		w := string(rs[i : i+matched])
-		if alts := dictionary[w]; len(alts) > 0 {
-			out = append(out, queryWord{alts: alts})
-		}
+		pieces = append(pieces, piece{text: string(rs[i : i+matched]), dict: true})
 		i += matched
 	}
 	flush()
+	var out []queryWord
+	for i := 0; i < len(pieces); i++ {
+		p := pieces[i]
+		if stopwords[p.text] {
+			continue
+		}
+		if p.dict && i+1 < len(pieces) && !pieces[i+1].dict && utf8.RuneCountInString(pieces[i+1].text) == 1 {
+			// 户口 + 簿: the character belongs to the word before it.
+			suffix := pieces[i+1].text
+			alts := []string{p.text + suffix}
+			for _, a := range dictionary[p.text] {
+				if a != p.text {
+					alts = append(alts, a+suffix)
+				}
+			}
+			out = append(out, queryWord{alts: alts})
+			i++
+			continue
+		}
+		if p.dict {
+			out = append(out, queryWord{alts: dictionary[p.text]})
+		} else {
+			out = append(out, queryWord{alts: []string{p.text}})
+		}
+	}
 	return out
 }
 

@@ -16,16 +16,12 @@ func highlight(name string, words [][]string) string {
 		norm = rs
 	}
 	mark := make([]bool, len(rs))
+	// Each word marks the first of its alternatives found in the name: what
+	// the resident typed before its synonyms.
 	for _, alts := range words {
 		for _, a := range alts {
-			if r, _ := utf8.DecodeRuneInString(a); r < 128 {
-				markPinyin(rs, mark, a)
-				continue
-			}
-			if !markAll(norm, mark, []rune(a)) {
-				for _, t := range queryTerms(a) {
-					markAll(norm, mark, []rune(t))
-				}
+			if markWord(rs, norm, mark, a) {
+				break
 			}
 		}
 	}
@@ -48,6 +44,20 @@ func highlight(name string, words [][]string) string {
 	return b.String()
 }
 
+func markWord(rs, norm []rune, mark []bool, a string) bool {
+	if r, _ := utf8.DecodeRuneInString(a); r < 128 {
+		return markPinyin(rs, mark, a)
+	}
+	if markAll(norm, mark, []rune(a)) {
+		return true
+	}
+	found := false
+	for _, t := range queryTerms(a) {
+		found = markAll(norm, mark, []rune(t)) || found
+	}
+	return found
+}
+
 // markAll marks every occurrence of sub in s and reports whether there was one.
 func markAll(s []rune, mark []bool, sub []rune) bool {
 	found := false
@@ -63,7 +73,7 @@ func markAll(s []rune, mark []bool, sub []rune) bool {
 }
 
 // markPinyin marks the Han characters whose initials or full pinyin contain w.
-func markPinyin(rs []rune, mark []bool, w string) {
+func markPinyin(rs []rune, mark []bool, w string) bool {
 	type syl struct {
 		idx     int
 		full    string
@@ -87,7 +97,7 @@ func markPinyin(rs []rune, mark []bool, w string) {
 		for _, s := range syls[k : k+len(w)] {
 			mark[s.idx] = true
 		}
-		return
+		return true
 	}
 	// full pinyin: find the syllables spanning the match
 	var full strings.Builder
@@ -98,7 +108,7 @@ func markPinyin(rs []rune, mark []bool, w string) {
 	}
 	k := strings.Index(full.String(), w)
 	if k < 0 {
-		return
+		return false
 	}
 	for i, s := range syls {
 		end := starts[i] + len(s.full)
@@ -106,4 +116,5 @@ func markPinyin(rs []rune, mark []bool, w string) {
 			mark[s.idx] = true
 		}
 	}
+	return true
 }
