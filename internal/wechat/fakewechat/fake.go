@@ -81,6 +81,9 @@ type Fake struct {
 	latency    map[string]time.Duration
 	quotas     map[string]*quota
 	seq        int
+
+	msgs messageState // subscribe/template messages and content checks (messages.go)
+	oa   oaState      // official-account APIs (oa.go)
 }
 
 var _ http.Handler = (*Fake)(nil)
@@ -90,7 +93,8 @@ func New(appID, secret string) *Fake {
 	f := &Fake{routes: map[string]route{}, apps: map[string]string{appID: secret}}
 	f.Reset()
 	f.addMiniProgramRoutes()
-	// Later: f.addMessageRoutes() — subscribeMessage.send, template send, msgSecCheck.
+	f.addMessageRoutes()
+	f.addOARoutes()
 	return f
 }
 
@@ -114,6 +118,8 @@ func (f *Fake) Reset() {
 	f.failNext = map[string]*failure{}
 	f.latency = map[string]time.Duration{}
 	f.quotas = map[string]*quota{}
+	f.resetMessages()
+	f.resetOA()
 }
 
 // AddLoginCode registers a single-use wx.login code for openid and unionid.
