@@ -385,12 +385,16 @@ func (c *Catalog) matchTerms(ts []string) map[int32]float64 {
 	if len(ts) == 0 {
 		return nil
 	}
-	lists := make([][]posting, len(ts))
-	for i, t := range ts {
-		lists[i] = c.postings[t]
-		if len(lists[i]) == 0 {
-			return nil
+	// A bigram found in no guide at all is noise (it straddles two words, as
+	// 业交 in 自由职业交社保): it is skipped rather than failing the word.
+	lists := make([][]posting, 0, len(ts))
+	for _, t := range ts {
+		if l := c.postings[t]; len(l) > 0 {
+			lists = append(lists, l)
 		}
+	}
+	if len(lists) == 0 || len(lists) < (len(ts)+1)/2 {
+		return nil
 	}
 	sort.Slice(lists, func(i, j int) bool { return len(lists[i]) < len(lists[j]) })
 	acc := make(map[int32]float64, len(lists[0]))
