@@ -52,6 +52,7 @@ type Config struct {
 	Idempotency Idempotency `yaml:"idempotency"`
 	Jobs        Jobs        `yaml:"jobs"`
 	Guides      Guides      `yaml:"guides"`
+	Push        Push        `yaml:"push"`
 	WeChat      WeChat      `yaml:"wechat"`
 	Log         Log         `yaml:"log"`
 
@@ -145,6 +146,31 @@ type Guides struct {
 	LocalCacheTTL Duration `yaml:"local_cache_ttl"` // and in the in-process layer (production)
 }
 
+// Push configures the push pipeline.
+type Push struct {
+	// RatePerSecond caps sends across all instances (WeChat's daily quota
+	// makes this the real limit: 10M/day ≈ 116/s).
+	RatePerSecond int      `yaml:"rate_per_second"`
+	BatchSize     int      `yaml:"batch_size"`   // recipients per fan-out batch (one send job each)
+	SendChunk     int      `yaml:"send_chunk"`   // deliveries claimed together by a send job
+	MaxAttempts   int      `yaml:"max_attempts"` // sends of one delivery before it is failed
+	RetryBase     Duration `yaml:"retry_base"`   // first retry delay, doubled each time
+	// OAFallback sends an official-account template message to residents
+	// without a grant who follow the account (linked by unionid).
+	OAFallback       bool                    `yaml:"oa_fallback"`
+	MiniProgramState string                  `yaml:"miniprogram_state"` // formal, trial or developer
+	Templates        map[string]PushTemplate `yaml:"templates"`
+}
+
+// PushTemplate maps one kind of message to its WeChat templates.
+type PushTemplate struct {
+	SubscribeID  string `yaml:"subscribe_id"`   // mini-program subscribe template
+	LongTerm     bool   `yaml:"long_term"`      // long-term subscription: no one-time grant needed
+	OATemplateID string `yaml:"oa_template_id"` // official-account template for followers without a grant
+	Page         string `yaml:"page"`           // mini-program page opened from the message
+	Setting      string `yaml:"setting"`        // the resident's switch that governs it: tickets, appointments, policies
+}
+
 // WeChat configures the mini-program and the official account.
 type WeChat struct {
 	Fake        bool     `yaml:"fake"`
@@ -196,8 +222,10 @@ func Defaults(profile string) Config {
 			Login:      Rule{Limit: 20, Window: Duration(time.Minute)},
 		},
 		Idempotency: Idempotency{TTL: Duration(24 * time.Hour)},
-		Guides:      Guides{SyncInterval: Duration(500 * time.Millisecond), CacheTTL: Duration(time.Hour), LocalCacheTTL: Duration(time.Minute)},
-		Jobs:        Jobs{Workers: 10, PollInterval: Duration(500 * time.Millisecond), PurgeInterval: Duration(time.Hour), RunInServe: true},
+		Push: Push{RatePerSecond: 100, BatchSize: 1000, SendChunk: 50, MaxAttempts: 5, RetryBase: Duration(30 * time.Second),
+			OAFallback: true, MiniProgramState: "formal", Templates: defaultTemplates()},
+		Guides: Guides{SyncInterval: Duration(500 * time.Millisecond), CacheTTL: Duration(time.Hour), LocalCacheTTL: Duration(time.Minute)},
+		Jobs:   Jobs{Workers: 10, PollInterval: Duration(500 * time.Millisecond), PurgeInterval: Duration(time.Hour), RunInServe: true},
 		WeChat: WeChat{
 			Fake: true, HTTPTimeout: Duration(5 * time.Second),
 			MP: App{AppID: "wxfakeminiprogram0", Secret: "fake-mp-secret"},
@@ -214,6 +242,15 @@ func Defaults(profile string) Config {
 		c.Database.MaxOpenConns = 40
 	}
 	return c
+}
+
+func defaultTemplates() map[string]PushTemplate {
+	return map[string]PushTemplate{
+		"policy_release":       {SubscribeID: "tmpl-policy-release", OATemplateID: "oa-tmpl-policy-release", Page: "pages/policy/detail", Setting: "policies"},
+		"ticket_update":        {SubscribeID: "tmpl-ticket-update", OATemplateID: "oa-tmpl-ticket-update", Page: "pages/ticket/detail", Setting: "tickets"},
+		"appointment_reminder": {SubscribeID: "tmpl-appointment-reminder", OATemplateID: "oa-tmpl-appointment", Page: "pages/appointment/detail", Setting: "appointments"},
+		"appointment_change":   {SubscribeID: "tmpl-appointment-change", OATemplateID: "oa-tmpl-appointment", Page: "pages/appointment/detail", Setting: "appointments"},
+	}
 }
 
 // Load builds the configuration from defaults, GOVAPP_CONFIG and the environment,
@@ -334,6 +371,16 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.BodyLimit <= 0 || c.HTTP.ImportBodyLimit < c.HTTP.BodyLimit {
 		problems = append(problems, "http.body_limit_bytes must be positive and http.import_body_limit_bytes at least as large")
+	}
+	if c.Push.RatePerSecond <= 0 || c.Push.BatchSize <= 0 || c.Push.SendChunk <= 0 || c.Push.MaxAttempts <= 0 {
+		problems = append(problems, "push.rate_per_second, batch_size, send_chunk and max_attempts must be positive")
+	}
+	for name, t := range c.Push.Templates {
+		switch t.Setting {
+		case "tickets", "appointments", "policies":
+		default:
+			problems = append(problems, fmt.Sprintf("push.templates.%s.setting must be tickets, appointments or policies", name))
+		}
 	}
 	if c.Guides.SyncInterval <= 0 {
 		problems = append(problems, "guides.sync_interval must be positive")

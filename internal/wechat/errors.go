@@ -155,3 +155,176 @@ func classify(err error, known map[int64]*errs.Error) error {
 	}
 	return fmt.Errorf("wechat: unexpected answer: %w", err)
 }
+
+// Errors of the message APIs (subscribe, template and customer-service
+// messages, menus, content checks). Classify turns any of them into a
+// SendClass for callers that must not depend on this package's details.
+var (
+	// ErrSubscribeRefused: the user has no subscribe grant left for the
+	// template, refused it or revoked it (43101). Never retry: only a new tap
+	// on wx.requestSubscribeMessage makes a send possible again.
+	ErrSubscribeRefused = errs.New(errs.KindForbidden, "wechat_subscribe_refused", "用户未订阅或已拒收此类消息")
+	// ErrNotFollowing: the user does not follow the official account (43004).
+	ErrNotFollowing = errs.New(errs.KindForbidden, "wechat_not_following", "用户未关注公众号，无法接收消息")
+	// ErrRecipientUnreachable: WeChat will not deliver to this user now: openid
+	// unknown to the app (40003), per-user limit of long-term messages reached
+	// (40038), account restricted (50002), customer-service window closed or
+	// its quota spent (45015, 45047). Retrying does not help.
+	ErrRecipientUnreachable = errs.New(errs.KindUnprocessable, "wechat_recipient_unreachable", "暂时无法向该用户发送微信消息")
+	// ErrTemplateInvalid: the message itself was rejected: template id (40036,
+	// 40037), data (47001, 47003, 45002), page (41030, 40165), message type
+	// (40008), template or ability banned (43107), sensitive words (45168). A
+	// configuration or content mistake: never retry the same message.
+	ErrTemplateInvalid = errs.New(errs.KindInternal, "wechat_template_invalid", "消息模板或内容不符合微信要求")
+	// ErrMenuInvalid: WeChat rejected the official-account menu (40015–40027,
+	// 40048, 40054, 40055, 40165), or it failed our own checks first.
+	ErrMenuInvalid = errs.New(errs.KindInvalid, "wechat_menu_invalid", "公众号菜单配置不符合微信要求")
+	// ErrSecCheckUser: msgSecCheck refused the openid: unknown to the
+	// mini-program (40003) or the user has not opened it in the last two hours
+	// (61010). The text was not checked.
+	ErrSecCheckUser = errs.New(errs.KindUnprocessable, "wechat_seccheck_user", "内容安全检测需要用户近期访问过小程序")
+)
+
+// Errcodes of the message APIs.
+const (
+	codeInvalidOpenID      = 40003
+	codeInvalidMsgType     = 40008
+	codeTemplateIDSize     = 40036
+	codeInvalidTemplateID  = 40037
+	codeLongTermLimit      = 40038
+	codeInvalidWeappPage   = 40165
+	codeInvalidPage        = 41030
+	codeContentSize        = 45002
+	codeNotFollowing       = 43004
+	codeSubscribeRefused   = 43101
+	codeSubscribeBanned    = 43107
+	codeConcurrentSend     = 43108
+	codeCustomWindowClosed = 45015
+	codeCustomCountLimit   = 45047
+	codeSensitiveWords     = 45168
+	codeDataFormat         = 47001
+	codeArgumentInvalid    = 47003
+	codeUserLimited        = 50002
+	codeSecCheckNoVisit    = 61010
+)
+
+// sendErrors maps the errcodes of message sends to their sentinel. 43108 (two
+// sends to one user at once) is transient.
+var sendErrors = map[int64]*errs.Error{
+	codeSubscribeRefused: ErrSubscribeRefused,
+	codeNotFollowing:     ErrNotFollowing,
+
+	codeInvalidOpenID:      ErrRecipientUnreachable,
+	codeLongTermLimit:      ErrRecipientUnreachable,
+	codeUserLimited:        ErrRecipientUnreachable,
+	codeCustomWindowClosed: ErrRecipientUnreachable,
+	codeCustomCountLimit:   ErrRecipientUnreachable,
+
+	codeInvalidMsgType:    ErrTemplateInvalid,
+	codeTemplateIDSize:    ErrTemplateInvalid,
+	codeInvalidTemplateID: ErrTemplateInvalid,
+	codeInvalidWeappPage:  ErrTemplateInvalid,
+	codeInvalidPage:       ErrTemplateInvalid,
+	codeContentSize:       ErrTemplateInvalid,
+	codeSubscribeBanned:   ErrTemplateInvalid,
+	codeSensitiveWords:    ErrTemplateInvalid,
+	codeDataFormat:        ErrTemplateInvalid,
+	codeArgumentInvalid:   ErrTemplateInvalid,
+
+	codeConcurrentSend: ErrRateLimited,
+}
+
+// menuErrors maps the errcodes of menu/create to ErrMenuInvalid.
+var menuErrors = func() map[int64]*errs.Error {
+	m := map[int64]*errs.Error{40048: ErrMenuInvalid, 40054: ErrMenuInvalid, 40055: ErrMenuInvalid,
+		codeInvalidWeappPage: ErrMenuInvalid, codeDataFormat: ErrMenuInvalid}
+	for code := int64(40015); code <= 40027; code++ {
+		m[code] = ErrMenuInvalid
+	}
+	return m
+}()
+
+// secCheckErrors maps the errcodes of msgSecCheck to their sentinel.
+var secCheckErrors = map[int64]*errs.Error{
+	codeInvalidOpenID:   ErrSecCheckUser,
+	codeSecCheckNoVisit: ErrSecCheckUser,
+}
+
+// SendClass tells a sender what to do with the outcome of a send.
+type SendClass int
+
+// The outcomes of a send.
+const (
+	// SendOK: delivered to WeChat.
+	SendOK SendClass = iota
+	// SendRefused: the user cannot receive it (no subscribe grant or refused:
+	// 43101; not following the official account: 43004). Record, never retry.
+	SendRefused
+	// SendPermanent: the message or recipient was rejected (template, data,
+	// page, openid, our own validation, an unknown errcode). Never retry.
+	SendPermanent
+	// SendTransient: WeChat busy (-1), quota or rate (45009, 45011, 43108),
+	// token still rejected after one refresh, no token, timeout, network or
+	// an unusable answer. Retry later with backoff.
+	SendTransient
+)
+
+// String returns the class's name.
+func (s SendClass) String() string {
+	switch s {
+	case SendOK:
+		return "ok"
+	case SendRefused:
+		return "refused"
+	case SendPermanent:
+		return "permanent"
+	case SendTransient:
+		return "transient"
+	}
+	return "SendClass(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Classify returns the WeChat errcode carried by err (0 when none) and what a
+// sender should do about it. It accepts the errors of SendSubscribe,
+// SendTemplate, SendCustomText, SendCustomMiniProgramPage, CreateMenu and
+// MsgSecCheck, and raw errors alike.
+func Classify(err error) (code int64, class SendClass) {
+	if err == nil {
+		return 0, SendOK
+	}
+	code, hasCode := ErrCode(err)
+	switch {
+	case errors.Is(err, ErrSubscribeRefused), errors.Is(err, ErrNotFollowing):
+		return code, SendRefused
+	case errors.Is(err, ErrTemplateInvalid), errors.Is(err, ErrRecipientUnreachable),
+		errors.Is(err, ErrMenuInvalid), errors.Is(err, ErrSecCheckUser):
+		return code, SendPermanent
+	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrRateLimited):
+		return code, SendTransient
+	}
+	if !hasCode {
+		// Our own validation is permanent; anything else without an errcode
+		// (transport failure, timeout, undecodable answer) is transient.
+		if errs.KindOf(err) == errs.KindInvalid {
+			return 0, SendPermanent
+		}
+		return 0, SendTransient
+	}
+	return code, classOfCode(code)
+}
+
+// classOfCode classifies a raw errcode.
+func classOfCode(code int64) SendClass {
+	if s, ok := sendErrors[code]; ok {
+		_, class := Classify(s)
+		return class
+	}
+	switch code {
+	case 0:
+		return SendOK
+	case codeSystemBusy, codeQuotaExhausted, codeRateLimited,
+		codeInvalidToken, codeBadToken, codeTokenExpired:
+		return SendTransient
+	}
+	return SendPermanent
+}
