@@ -25,6 +25,7 @@ import (
 	"govapp/internal/platform/jobs"
 	"govapp/internal/platform/pii"
 	"govapp/internal/platform/ratelimit"
+	"govapp/internal/push"
 	"govapp/internal/wechat"
 	"govapp/internal/wechat/fakewechat"
 )
@@ -56,6 +57,8 @@ type App struct {
 	wx       *wechat.Client
 	accounts *account.Service
 	guides   *guide.Service
+	push     *push.Service
+	oaClient *wechat.OfficialAccount
 	stopBg   context.CancelFunc
 	bg       sync.WaitGroup
 	idem     *idempotency.Store
@@ -93,6 +96,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	if err := a.guides.Load(ctx); err != nil {
 		return nil, err
 	}
+	a.push = push.NewService(a.db, nil, cfg.Push, push.Deps{
+		Sender:   wxSender{mp: a.wx, oa: a.oaClient, mpApp: cfg.WeChat.MP.AppID, state: cfg.Push.MiniProgramState},
+		Throttle: a.newThrottle(),
+	}, log)
 	a.queue, err = jobs.New(a.db, jobs.Options{
 		Workers: cfg.Jobs.Workers, PollInterval: cfg.Jobs.PollInterval.D(), Work: o.Work, Logger: log,
 		Register: a.registerWorkers,
@@ -101,6 +108,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	if err != nil {
 		return nil, err
 	}
+	a.push.SetQueue(a.queue)
 	a.metrics = newMetrics(a.db, func() bool { return !a.cache.Degraded() })
 	a.fiber = a.newFiber()
 	if a.openapi, err = a.buildOpenAPI(); err != nil {
@@ -181,10 +189,30 @@ func (a *App) openWeChat(fake *fakewechat.Fake) error {
 		return err
 	}
 	a.wx = wx
+	if wcfg.OA.AppID != "" && wcfg.OA.Secret != "" {
+		if a.oaClient, err = wechat.NewOfficialAccount(wcfg, a.cache, a.log); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
+// newThrottle caps the push rate: shared through Redis when there is one.
+func (a *App) newThrottle() push.Throttle {
+	for _, c := range a.closers {
+		if r, ok := c.(*cache.Redis); ok {
+			return push.NewRedisThrottle(r.Client(), "push-rate", a.cfg.Push.RatePerSecond, a.log)
+		}
+	}
+	return push.NewLocalThrottle(a.cfg.Push.RatePerSecond)
+}
+
+// Push returns the push service.
+func (a *App) Push() *push.Service { return a.push }
+
 func (a *App) registerWorkers(w *river.Workers) {
+	river.AddWorker(w, &push.FanoutWorker{S: a.push})
+	river.AddWorker(w, &push.SendWorker{S: a.push})
 	river.AddWorker(w, &housekeeping.PurgeWorker{Log: a.log, Purgers: map[string]housekeeping.Purger{
 		"sessions": accountsPurger{a}, "idempotency_keys": idemPurger{a}, "guide_changes": guidesPurger{a},
 	}})

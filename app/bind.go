@@ -74,3 +74,6 @@ type listResp[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor"`
 }
+
+// errsInvalid is errs.Invalid, for handlers that build the field list themselves.
+func errsInvalid(fields map[string]string) error { return errs.Invalid(fields) }

@@ -57,6 +57,10 @@ func (a *App) routes() []route {
 		{Method: "GET", Path: "/api/v1/departments", Handler: a.listDepartments, Tag: "账号", Summary: "部门树", Resp: listResp[departmentResp]{}},
 		{Method: "GET", Path: "/api/v1/admin/audit-log", Handler: a.listAudit, Auth: authStaff, Roles: []account.Role{account.RoleAdmin}, Tag: "管理", Summary: "审计日志（新到旧）", Resp: listResp[auditResp]{}},
 		{Method: "POST", Path: "/api/v1/admin/staff", Handler: a.createStaff, Auth: authStaff, Roles: []account.Role{account.RoleAdmin}, Tag: "管理", Summary: "创建工作人员账号", Body: createStaffReq{}, Resp: meResp{}, Status: fiber.StatusCreated},
+		{Method: "POST", Path: "/api/v1/me/subscribe-grants", Handler: a.addGrants, Auth: authResident, Tag: "消息推送", Summary: "登记小程序订阅消息授权（每次授权可发送一条）", Body: grantReq{}, Resp: grantResp{}},
+		{Method: "GET", Path: "/api/v1/me/subscribe-grants", Handler: a.listGrants, Auth: authResident, Tag: "消息推送", Summary: "剩余的订阅消息授权", Resp: listResp[grantResp]{}},
+		{Method: "GET", Path: "/api/v1/me/notification-settings", Handler: a.getSettings, Auth: authResident, Tag: "消息推送", Summary: "接收哪些消息", Resp: settingsResp{}},
+		{Method: "PUT", Path: "/api/v1/me/notification-settings", Handler: a.putSettings, Auth: authResident, Tag: "消息推送", Summary: "修改接收哪些消息", Body: settingsReq{}, Resp: settingsResp{}},
 
 		{Method: "GET", Path: "/api/v1/guide-categories", Handler: a.guideCategories, Tag: "办事指南", Summary: "事项分类（含已发布事项数）", Resp: listResp[categoryResp]{}},
 		{Method: "GET", Path: "/api/v1/guides", Handler: a.listGuides, Tag: "办事指南", Summary: "已发布的办事指南：q 搜索（中文、拼音、简称）、category、audience、department_id 筛选", Resp: guideListResp{}},

@@ -1,0 +1,114 @@
+package app
+
+import (
+	"context"
+
+	"github.com/gofiber/fiber/v2"
+
+	"govapp/internal/push"
+	"govapp/internal/wechat"
+)
+
+// wxSender sends push attempts through WeChat: subscribe messages through the
+// mini-program, template messages through the official account.
+type wxSender struct {
+	mp    *wechat.Client
+	oa    *wechat.OfficialAccount // nil when no official account is configured
+	mpApp string
+	state string
+}
+
+var _ push.Sender = wxSender{}
+
+func (w wxSender) Send(ctx context.Context, a push.Attempt) push.Result {
+	var err error
+	switch a.Channel {
+	case push.ChannelTemplate:
+		if w.oa == nil {
+			return push.Result{Outcome: push.Permanent, ErrCode: -4}
+		}
+		_, err = w.oa.SendTemplate(ctx, wechat.TemplateMessage{ToOpenID: a.OpenID, TemplateID: a.TemplateID, Data: a.Data,
+			ClientMsgID: a.ClientMsgID, MiniProgram: &wechat.MiniProgramLink{AppID: w.mpApp, PagePath: a.Page}})
+	default:
+		err = w.mp.SendSubscribe(ctx, wechat.SubscribeMessage{ToOpenID: a.OpenID, TemplateID: a.TemplateID, Page: a.Page,
+			Data: a.Data, MiniprogramState: w.state})
+	}
+	code, class := wechat.Classify(err)
+	r := push.Result{ErrCode: code, Err: err}
+	switch class {
+	case wechat.SendOK:
+		r.Outcome = push.Sent
+	case wechat.SendRefused:
+		r.Outcome = push.Refused
+	case wechat.SendPermanent:
+		r.Outcome = push.Permanent
+	default:
+		r.Outcome = push.Transient
+	}
+	return r
+}
+
+type grantReq struct {
+	TemplateID string `json:"template_id"`
+	Count      int    `json:"count"`
+}
+
+type grantResp = push.Grant
+
+func (a *App) addGrants(c *fiber.Ctx) error {
+	var req grantReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	n, err := a.push.AddGrants(c.UserContext(), principal(c).ID, req.TemplateID, req.Count)
+	if err != nil {
+		return err
+	}
+	return c.JSON(grantResp{TemplateID: req.TemplateID, Remaining: n})
+}
+
+func (a *App) listGrants(c *fiber.Ctx) error {
+	gs, err := a.push.Grants(c.UserContext(), principal(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listResp[grantResp]{Items: gs})
+}
+
+type settingsResp = push.Settings
+
+// settingsReq uses pointers so that a missing field is an error, not "off".
+type settingsReq struct {
+	Tickets      *bool `json:"tickets"`
+	Appointments *bool `json:"appointments"`
+	Policies     *bool `json:"policies"`
+}
+
+func (a *App) getSettings(c *fiber.Ctx) error {
+	st, err := a.push.GetSettings(c.UserContext(), principal(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+func (a *App) putSettings(c *fiber.Ctx) error {
+	var req settingsReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	for name, v := range map[string]*bool{"tickets": req.Tickets, "appointments": req.Appointments, "policies": req.Policies} {
+		if v == nil {
+			fields[name] = "不能为空"
+		}
+	}
+	if len(fields) > 0 {
+		return errsInvalid(fields)
+	}
+	st, err := a.push.PutSettings(c.UserContext(), principal(c).ID, push.Settings{Tickets: *req.Tickets, Appointments: *req.Appointments, Policies: *req.Policies})
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
