@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"govapp/internal/platform/pii"
 	"govapp/internal/platform/ratelimit"
 	"govapp/internal/push"
+	"govapp/internal/ticket"
 	"govapp/internal/wechat"
 	"govapp/internal/wechat/fakewechat"
 )
@@ -58,6 +60,8 @@ type App struct {
 	accounts *account.Service
 	guides   *guide.Service
 	push     *push.Service
+	tickets  *ticket.Service
+	cal      calendars
 	oaClient *wechat.OfficialAccount
 	stopBg   context.CancelFunc
 	bg       sync.WaitGroup
@@ -100,10 +104,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		Sender:   wxSender{mp: a.wx, oa: a.oaClient, mpApp: cfg.WeChat.MP.AppID, state: cfg.Push.MiniProgramState},
 		Throttle: a.newThrottle(),
 	}, log)
+	if err := a.loadCalendar(ctx); err != nil {
+		return nil, err
+	}
+	a.tickets = ticket.NewService(a.db, box, a.cal.get, a.push, contentChecker{a.wx}, cfg.Tickets, a.cfgLoc(), log)
+	uploadDir := cfg.Tickets.UploadDir
+	if uploadDir == "" {
+		uploadDir = filepath.Join(cfg.DataDir, "uploads")
+	}
+	a.tickets.SetUploadDir(uploadDir)
 	a.queue, err = jobs.New(a.db, jobs.Options{
 		Workers: cfg.Jobs.Workers, PollInterval: cfg.Jobs.PollInterval.D(), Work: o.Work, Logger: log,
 		Register: a.registerWorkers,
-		Periodic: []*river.PeriodicJob{housekeeping.Periodic(cfg.Jobs.PurgeInterval.D())},
+		Periodic: []*river.PeriodicJob{housekeeping.Periodic(cfg.Jobs.PurgeInterval.D()), ticket.Periodic(cfg.Tickets.SweepInterval.D())},
 	})
 	if err != nil {
 		return nil, err
@@ -211,6 +224,7 @@ func (a *App) newThrottle() push.Throttle {
 func (a *App) Push() *push.Service { return a.push }
 
 func (a *App) registerWorkers(w *river.Workers) {
+	river.AddWorker(w, &ticket.SweepWorker{S: a.tickets, Log: a.log})
 	river.AddWorker(w, &push.FanoutWorker{S: a.push})
 	river.AddWorker(w, &push.SendWorker{S: a.push})
 	river.AddWorker(w, &housekeeping.PurgeWorker{Log: a.log, Purgers: map[string]housekeeping.Purger{
@@ -275,6 +289,22 @@ func (a *App) Start(ctx context.Context) error {
 	go func() {
 		defer a.bg.Done()
 		a.guides.RunSync(bg, a.cfg.Guides.SyncInterval.D())
+	}()
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-bg.Done():
+				return
+			case <-t.C:
+				if err := a.loadCalendar(bg); err != nil {
+					a.log.Warn("calendar reload failed", "err", err)
+				}
+			}
+		}
 	}()
 	return a.queue.Start(ctx)
 }

@@ -5,6 +5,7 @@ import (
 
 	"govapp/internal/account"
 	"govapp/internal/guide"
+	"govapp/internal/ticket"
 )
 
 type authLevel int
@@ -38,6 +39,13 @@ type route struct {
 // editors may write guides and policies (admins may do everything).
 var editors = []account.Role{account.RoleEditor}
 
+// operators work the 12345 queue; ticketStaff also includes the handlers of
+// the departments (the service checks who may take which action).
+var (
+	operators   = []account.Role{account.RoleOperator}
+	ticketStaff = []account.Role{account.RoleOperator, account.RoleHandler}
+)
+
 // routes is the single route table of govapp.
 func (a *App) routes() []route {
 	return []route{
@@ -61,6 +69,34 @@ func (a *App) routes() []route {
 		{Method: "GET", Path: "/api/v1/me/subscribe-grants", Handler: a.listGrants, Auth: authResident, Tag: "消息推送", Summary: "剩余的订阅消息授权", Resp: listResp[grantResp]{}},
 		{Method: "GET", Path: "/api/v1/me/notification-settings", Handler: a.getSettings, Auth: authResident, Tag: "消息推送", Summary: "接收哪些消息", Resp: settingsResp{}},
 		{Method: "PUT", Path: "/api/v1/me/notification-settings", Handler: a.putSettings, Auth: authResident, Tag: "消息推送", Summary: "修改接收哪些消息", Body: settingsReq{}, Resp: settingsResp{}},
+		{Method: "POST", Path: "/api/v1/tickets", Handler: a.submitTicket, Auth: authResident, Idempotent: true, Tag: "12345 热线与市长信箱", Summary: "提交诉求（市长信箱或网上 12345）", Body: ticketReq{}, Resp: ticketResp{}, Status: fiber.StatusCreated},
+		{Method: "GET", Path: "/api/v1/me/tickets", Handler: a.myTickets, Auth: authResident, Tag: "12345 热线与市长信箱", Summary: "我的诉求", Resp: ticketListResp{}},
+		{Method: "GET", Path: "/api/v1/me/tickets/:no", Handler: a.ticketDetail, Auth: authResident, Tag: "12345 热线与市长信箱", Summary: "我的诉求详情与进度", Resp: ticketDetailResp{}},
+		{Method: "POST", Path: "/api/v1/me/tickets/:no/rating", Handler: a.rateTicket, Auth: authResident, Idempotent: true, Tag: "12345 热线与市长信箱", Summary: "评价答复（1–5 星；不满意可退回重办一次）", Body: rateReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/me/tickets/:no/info", Handler: a.provideInfo, Auth: authResident, Tag: "12345 热线与市长信箱", Summary: "补充承办单位要求的信息", Body: infoReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/me/tickets/:no/withdraw", Handler: a.ticketAction(ticket.ActWithdraw), Auth: authResident, Tag: "12345 热线与市长信箱", Summary: "撤回诉求", Body: actReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/uploads", Handler: a.upload, Auth: authAny, Tag: "12345 热线与市长信箱", Summary: "上传图片（JPEG/PNG/GIF，按内容校验）", Resp: uploadResp{}, Status: fiber.StatusCreated, BodyLimit: a.cfg.Tickets.UploadMaxBytes + 64<<10},
+		{Method: "GET", Path: "/api/v1/uploads/:id", Handler: a.getUpload, Auth: authAny, Tag: "12345 热线与市长信箱", Summary: "查看图片（仅本人或有权查看该工单者）", Produces: "image/*"},
+		{Method: "POST", Path: "/api/v1/ops/tickets", Handler: a.recordCall, Auth: authStaff, Roles: operators, Tag: "工单办理", Summary: "话务员登记来电", Body: callReq{}, Resp: ticketResp{}, Status: fiber.StatusCreated},
+		{Method: "GET", Path: "/api/v1/ops/tickets", Handler: a.opsTickets, Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "工单队列（status、channel、kind、department_id、overdue、due_before、q）", Resp: ticketListResp{}},
+		{Method: "GET", Path: "/api/v1/ops/tickets/:no", Handler: a.ticketDetail, Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "工单详情、流转记录与可执行操作", Resp: ticketDetailResp{}},
+		{Method: "GET", Path: "/api/v1/ops/tickets/:no/duplicates", Handler: a.ticketDuplicates, Auth: authStaff, Roles: operators, Tag: "工单办理", Summary: "疑似重复诉求", Resp: duplicatesResp{}},
+		{Method: "POST", Path: "/api/v1/ops/tickets/:no/accept", Handler: a.ticketAction(ticket.ActAccept), Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "受理", Body: actReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/tickets/:no/reject", Handler: a.ticketAction(ticket.ActReject), Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "不予受理（须说明理由）", Body: actReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/tickets/:no/answer", Handler: a.ticketAction(ticket.ActAnswer), Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "直接答复咨询", Body: actReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/tickets/:no/dispatch", Handler: a.ticketAction(ticket.ActDispatch), Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "派单（主办、协办）", Body: actReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/tickets/:no/sign", Handler: a.ticketAction(ticket.ActSign), Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "签收", Body: actReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/tickets/:no/return", Handler: a.ticketAction(ticket.ActReturn), Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "退单（须说明理由）", Body: actReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/tickets/:no/ask-info", Handler: a.ticketAction(ticket.ActAskInfo), Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "请诉求人补充信息（计时暂停）", Body: actReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/tickets/:no/request-extension", Handler: a.ticketAction(ticket.ActRequestExtension), Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "申请延期（一次）", Body: actReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/tickets/:no/approve-extension", Handler: a.ticketAction(ticket.ActApproveExtension), Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "同意延期", Body: actReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/tickets/:no/reply", Handler: a.ticketAction(ticket.ActReply), Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "答复（送话务员审核）", Body: actReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/tickets/:no/review-pass", Handler: a.ticketAction(ticket.ActReviewPass), Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "审核通过，答复送达诉求人", Body: actReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/tickets/:no/review-fail", Handler: a.ticketAction(ticket.ActReviewFail), Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "审核退回承办单位", Body: actReq{}, Resp: ticketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/tickets/:no/merge", Handler: a.ticketAction(ticket.ActMerge), Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "合并到重复诉求的主工单", Body: actReq{}, Resp: ticketResp{}},
+		{Method: "GET", Path: "/api/v1/public/stats/tickets", Handler: a.ticketStats, Tag: "办理结果公开", Summary: "诉求统计：按类型、分类、部门，按时办结率与满意度（from、to）", Resp: statsResp{}},
+		{Method: "GET", Path: "/api/v1/admin/calendar", Handler: a.getCalendar, Auth: authStaff, Roles: []account.Role{account.RoleAdmin}, Tag: "管理", Summary: "节假日与调休日历", Resp: calendarResp{}},
+		{Method: "PUT", Path: "/api/v1/admin/calendar/:date", Handler: a.putCalendarDay, Auth: authStaff, Roles: []account.Role{account.RoleAdmin}, Tag: "管理", Summary: "设置某日放假或调休上班", Body: calendarDayReq{}, Resp: calendarResp{}},
 
 		{Method: "GET", Path: "/api/v1/guide-categories", Handler: a.guideCategories, Tag: "办事指南", Summary: "事项分类（含已发布事项数）", Resp: listResp[categoryResp]{}},
 		{Method: "GET", Path: "/api/v1/guides", Handler: a.listGuides, Tag: "办事指南", Summary: "已发布的办事指南：q 搜索（中文、拼音、简称）、category、audience、department_id 筛选", Resp: guideListResp{}},

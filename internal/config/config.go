@@ -53,6 +53,7 @@ type Config struct {
 	Jobs        Jobs        `yaml:"jobs"`
 	Guides      Guides      `yaml:"guides"`
 	Push        Push        `yaml:"push"`
+	Tickets     Tickets     `yaml:"tickets"`
 	WeChat      WeChat      `yaml:"wechat"`
 	Log         Log         `yaml:"log"`
 
@@ -171,6 +172,28 @@ type PushTemplate struct {
 	Setting      string `yaml:"setting"`        // the resident's switch that governs it: tickets, appointments, policies
 }
 
+// Tickets configures the hotline and mailbox: SLA deadlines (working time on
+// the holiday calendar), limits, duplicates and uploads.
+type Tickets struct {
+	AcceptWithin   Duration       `yaml:"accept_within"`    // working time from submission to acceptance
+	SignWithinDays int            `yaml:"sign_within_days"` // working days from dispatch to signing
+	ReplyDays      map[string]int `yaml:"reply_days"`       // working days from acceptance to the reply, per kind
+	UrgentWithin   Duration       `yaml:"urgent_within"`    // clock time for urgent tickets
+	ReminderAt     float64        `yaml:"reminder_at"`      // share of the reply time after which the assignee is reminded (催办)
+	AutoCloseAfter Duration       `yaml:"auto_close_after"` // a reply not rated within this closes the ticket
+	ReopenWithin   Duration       `yaml:"reopen_within"`    // an unsatisfied rating within this reopens it (once)
+	MaxExtension   int            `yaml:"max_extension_days"`
+	PerResidentDay int            `yaml:"per_resident_per_day"` // submissions a resident may make a day
+	Categories     []string       `yaml:"categories"`
+	// Duplicates: open tickets of the same category with similar text, within
+	// this distance when both have coordinates.
+	DuplicateRadiusMeters float64  `yaml:"duplicate_radius_meters"`
+	DuplicateSimilarity   float64  `yaml:"duplicate_similarity"`
+	UploadMaxBytes        int      `yaml:"upload_max_bytes"`
+	UploadDir             string   `yaml:"upload_dir"`     // empty: <data_dir>/uploads
+	SweepInterval         Duration `yaml:"sweep_interval"` // how often reminders, overdue flags and auto-close run
+}
+
 // WeChat configures the mini-program and the official account.
 type WeChat struct {
 	Fake        bool     `yaml:"fake"`
@@ -224,6 +247,13 @@ func Defaults(profile string) Config {
 		Idempotency: Idempotency{TTL: Duration(24 * time.Hour)},
 		Push: Push{RatePerSecond: 100, BatchSize: 1000, SendChunk: 50, MaxAttempts: 5, RetryBase: Duration(30 * time.Second),
 			OAFallback: true, MiniProgramState: "formal", Templates: defaultTemplates()},
+		Tickets: Tickets{AcceptWithin: Duration(2 * time.Hour), SignWithinDays: 1,
+			ReplyDays:    map[string]int{"consultation": 1, "help": 5, "suggestion": 5, "praise": 5, "complaint": 10, "report": 10},
+			UrgentWithin: Duration(24 * time.Hour), ReminderAt: 0.8, AutoCloseAfter: Duration(7 * 24 * time.Hour),
+			ReopenWithin: Duration(7 * 24 * time.Hour), MaxExtension: 10, PerResidentDay: 10,
+			Categories: []string{"城市管理", "住房城建", "劳动保障", "交通出行", "生态环境", "教育", "医疗卫生", "市场监管",
+				"社会治安", "民政服务", "政务服务", "其他"},
+			DuplicateRadiusMeters: 500, DuplicateSimilarity: 0.3, UploadMaxBytes: 5 << 20, SweepInterval: Duration(time.Minute)},
 		Guides: Guides{SyncInterval: Duration(500 * time.Millisecond), CacheTTL: Duration(time.Hour), LocalCacheTTL: Duration(time.Minute)},
 		Jobs:   Jobs{Workers: 10, PollInterval: Duration(500 * time.Millisecond), PurgeInterval: Duration(time.Hour), RunInServe: true},
 		WeChat: WeChat{
@@ -381,6 +411,14 @@ func (c Config) Validate() error {
 		default:
 			problems = append(problems, fmt.Sprintf("push.templates.%s.setting must be tickets, appointments or policies", name))
 		}
+	}
+	for _, k := range []string{"consultation", "help", "suggestion", "praise", "complaint", "report"} {
+		if c.Tickets.ReplyDays[k] <= 0 {
+			problems = append(problems, "tickets.reply_days."+k+" must be positive")
+		}
+	}
+	if c.Tickets.ReminderAt <= 0 || c.Tickets.ReminderAt >= 1 || c.Tickets.PerResidentDay <= 0 || c.Tickets.UploadMaxBytes <= 0 || len(c.Tickets.Categories) == 0 {
+		problems = append(problems, "tickets: reminder_at must be in (0,1); per_resident_per_day, upload_max_bytes and categories must be set")
 	}
 	if c.Guides.SyncInterval <= 0 {
 		problems = append(problems, "guides.sync_interval must be positive")

@@ -75,6 +75,9 @@ func SQLiteDSN(path string) string {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
+	// Times are stored as text: written in UTC they compare correctly as
+	// strings whatever zone the caller's time.Time was in.
+	q.Set("_timezone", "UTC")
 	return "file:" + path + "?" + q.Encode()
 }
 

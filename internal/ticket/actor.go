@@ -1,0 +1,82 @@
+package ticket
+
+import (
+	"strings"
+
+	"govapp/internal/account"
+)
+
+// Actor is who acts on a ticket: a resident, a staff member, or the system.
+type Actor struct {
+	Kind     string // account.KindResident, account.KindStaff or "system"
+	ID       int64
+	Role     account.Role
+	Name     string
+	DeptPath string
+	OpenID   string // residents: for the content check
+}
+
+// System is the actor of periodic jobs.
+var System = Actor{Kind: "system", Name: "系统"}
+
+// ActorOf turns a signed-in principal into an actor.
+func ActorOf(p account.Principal) Actor {
+	return Actor{Kind: p.Kind, ID: p.ID, Role: p.Role, Name: p.Name, DeptPath: p.DeptPath}
+}
+
+func (a Actor) kind() string { return a.Kind }
+
+func (a Actor) isResident() bool { return a.Kind == account.KindResident }
+
+func (a Actor) isOperator() bool {
+	return a.Kind == account.KindStaff && (a.Role == account.RoleOperator || a.Role == account.RoleAdmin)
+}
+
+func (a Actor) isHandler() bool { return a.Kind == account.KindStaff && a.Role == account.RoleHandler }
+
+// covers reports whether the handler's department is path or one of its ancestors.
+func (a Actor) covers(path string) bool {
+	return a.DeptPath != "" && path != "" && strings.HasPrefix(path, a.DeptPath)
+}
+
+// canSee reports whether a may read the ticket at all (residents: their own;
+// operators: all; handlers: the lead or a co-department in their subtree).
+func (a Actor) canSee(r *row, coPaths []string) bool {
+	switch {
+	case a.Kind == "system", a.isOperator():
+		return true
+	case a.isResident():
+		return r.SubmitterID.Valid && r.SubmitterID.Int64 == a.ID
+	case a.isHandler():
+		if a.covers(r.DeptPath.String) {
+			return true
+		}
+		for _, p := range coPaths {
+			if a.covers(p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// may reports whether a is the right actor for a rule on this ticket.
+func (a Actor) may(w who, r *row) bool {
+	switch w {
+	case byOperator:
+		return a.isOperator()
+	case byLead:
+		return (a.isHandler() && a.covers(r.DeptPath.String)) || (a.Kind == account.KindStaff && a.Role == account.RoleAdmin)
+	case bySubmitter:
+		return a.isResident() && r.SubmitterID.Valid && r.SubmitterID.Int64 == a.ID
+	case bySystem:
+		return a.Kind == "system"
+	}
+	return false
+}
+
+// seesPhone reports whether a may read the contact phone in full.
+func (a Actor) seesPhone(r *row) bool {
+	return a.isOperator() || (a.isHandler() && a.covers(r.DeptPath.String)) ||
+		(a.isResident() && r.SubmitterID.Valid && r.SubmitterID.Int64 == a.ID)
+}

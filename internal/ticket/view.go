@@ -1,0 +1,305 @@
+package ticket
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"govapp/internal/platform/db"
+	"govapp/internal/platform/errs"
+	"govapp/internal/platform/pii"
+)
+
+// load reads a ticket a may see (ErrNotFound otherwise, so that existence
+// does not leak).
+func (s *Service) load(ctx context.Context, q db.Queryer, a Actor, no string, forUpdate bool) (*row, []int64, []string, error) {
+	r, err := getRow(ctx, q, no, forUpdate)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ids, paths, err := coDepartments(ctx, q, r.ID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !a.canSee(r, paths) {
+		return nil, nil, nil, ErrNotFound
+	}
+	return r, ids, paths, nil
+}
+
+// Get returns the ticket as a may see it.
+func (s *Service) Get(ctx context.Context, a Actor, no string) (*Ticket, error) {
+	r, co, _, err := s.load(ctx, s.db, a, no, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, a, r, co)
+}
+
+func (s *Service) view(ctx context.Context, a Actor, r *row, co []int64) (*Ticket, error) {
+	t := &Ticket{ID: r.ID, TrackingNo: r.TrackingNo, Channel: r.Channel, Kind: r.Kind, Priority: r.Priority, Category: r.Category,
+		Title: r.Title, Content: r.Content, Location: r.LocationText, Anonymous: r.Anonymous, PublicConsent: r.PublicConsent,
+		Status: r.Status, Held: r.Held, SubmitterID: r.SubmitterID.Int64, DepartmentID: r.DepartmentID.Int64,
+		Department: r.Department.String, CoDepartments: co, Reopened: r.Reopened, RatingComment: r.RatingComment,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	if t.CoDepartments == nil {
+		t.CoDepartments = []int64{}
+	}
+	if r.Lat.Valid {
+		t.Lat, t.Lng = &r.Lat.Float64, &r.Lng.Float64
+	}
+	if r.Rating.Valid {
+		t.Rating = int(r.Rating.Int64)
+	}
+	phone, err := s.box.Decrypt(r.ContactPhoneEnc)
+	if err != nil {
+		return nil, err
+	}
+	if a.seesPhone(r) {
+		t.ContactPhone = phone
+	} else {
+		t.ContactPhone = pii.MaskPhone(phone)
+	}
+	if !a.isResident() {
+		if t.CallerName, err = s.box.Decrypt(r.CallerNameEnc); err != nil {
+			return nil, err
+		}
+		if r.ExtensionDays > 0 {
+			t.Extension = &Extension{Days: r.ExtensionDays, Reason: r.ExtensionReason, Approved: r.ExtensionApproved}
+		}
+	}
+	// the reply reaches the resident once an operator has reviewed it
+	if !a.isResident() || r.Status == Visiting || r.Status == Closed {
+		t.Reply = r.Reply
+	}
+	if r.ParentID.Valid {
+		if p, err := getRowByID(ctx, s.db, r.ParentID.Int64); err == nil {
+			t.ParentNo = p.TrackingNo
+			if a.isResident() && (p.Status == Visiting || p.Status == Closed) {
+				t.Reply = p.Reply // a merged ticket is answered by its parent's reply
+			}
+		}
+	}
+	t.Deadlines = s.deadlines(r)
+	if t.Attachments, err = attachmentIDs(ctx, s.db, r.ID); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// deadlines shows the ticket's SLA instants and the working time left to the
+// one that applies now.
+func (s *Service) deadlines(r *row) Deadlines {
+	d := Deadlines{AcceptBy: timePtr(r.AcceptDueAt), SignBy: timePtr(r.SignDueAt), ReplyBy: timePtr(r.ReplyDueAt),
+		Paused: r.Status == NeedInfo, Overdue: r.OverdueAt.Valid}
+	var next time.Time
+	switch r.Status {
+	case Submitted:
+		next = r.AcceptDueAt.Time
+	case Dispatched:
+		next = r.SignDueAt.Time
+	case Accepted, Returned, Handling, NeedInfo, Replied:
+		next = r.ReplyDueAt.Time
+	}
+	if next.IsZero() {
+		return d
+	}
+	now := s.now()
+	if r.Status == NeedInfo && r.PausedAt.Valid {
+		now = r.PausedAt.Time // the clock stands still while the submitter is asked
+	}
+	c := s.clock()
+	left := c.WorkingTimeBetween(now, next)
+	if now.After(next) {
+		left = -c.WorkingTimeBetween(next, now)
+		d.Overdue = true
+	}
+	d.SecondsLeft = int64(left / time.Second)
+	d.TimeLeft = humanWorking(left)
+	return d
+}
+
+// humanWorking writes working time as 天 (8 working hours) and 小时.
+func humanWorking(d time.Duration) string {
+	sign := ""
+	if d < 0 {
+		sign, d = "超期 ", -d
+	}
+	days := int(d / (8 * time.Hour))
+	hours := int((d % (8 * time.Hour)) / time.Hour)
+	mins := int((d % time.Hour) / time.Minute)
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%s%d天%d小时", sign, days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%s%d小时%d分", sign, hours, mins)
+	}
+	return fmt.Sprintf("%s%d分钟", sign, mins)
+}
+
+// Timeline returns the ticket's history; residents see no internal notes and
+// no staff names.
+func (s *Service) Timeline(ctx context.Context, a Actor, no string) ([]Entry, error) {
+	r, _, _, err := s.load(ctx, s.db, a, no, false)
+	if err != nil {
+		return nil, err
+	}
+	all, err := timeline(ctx, s.db, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Entry, 0, len(all))
+	for _, e := range all {
+		if a.isResident() {
+			if e.Internal {
+				continue
+			}
+			if e.ActorKind == "staff" {
+				e.ActorName = ""
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Filter narrows the staff queue.
+type Filter struct {
+	Status       string
+	Channel      string
+	Kind         string
+	DepartmentID int64
+	Overdue      bool
+	DueBefore    time.Time
+	Text         string
+	Held         *bool
+}
+
+// Summary is a ticket in a list.
+type Summary struct {
+	TrackingNo string     `db:"tracking_no" json:"tracking_no"`
+	Channel    string     `db:"channel" json:"channel"`
+	Kind       string     `db:"kind" json:"kind"`
+	Priority   string     `db:"priority" json:"priority"`
+	Category   string     `db:"category" json:"category"`
+	Title      string     `db:"title" json:"title"`
+	Status     Status     `db:"status" json:"status"`
+	Held       bool       `db:"held" json:"held"`
+	Department *string    `db:"department" json:"department"`
+	ReplyDueAt *time.Time `db:"reply_due_at" json:"reply_by"`
+	Overdue    bool       `db:"overdue" json:"overdue"`
+	CreatedAt  time.Time  `db:"created_at" json:"created_at"`
+	ID         int64      `db:"id" json:"-"`
+}
+
+// ErrBadCursor is returned for a cursor this server did not issue.
+var ErrBadCursor = errs.InvalidField("cursor", "无效的分页游标")
+
+func parseCursor(c string) (int64, error) {
+	if c == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(c, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, ErrBadCursor
+	}
+	return n, nil
+}
+
+// List returns the staff queue newest first: operators see everything,
+// handlers their department's subtree (lead or co-department).
+func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, limit int) ([]Summary, string, error) {
+	before, err := parseCursor(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	var where []string
+	var args []any
+	add := func(cond string, v ...any) { where = append(where, cond); args = append(args, v...) }
+	switch {
+	case a.isOperator():
+	case a.isHandler():
+		add(`(d.path LIKE ? OR EXISTS (SELECT 1 FROM ticket_codepartments c JOIN departments cd ON cd.id = c.department_id
+			WHERE c.ticket_id = t.id AND cd.path LIKE ?))`, a.DeptPath+"%", a.DeptPath+"%")
+	default:
+		return nil, "", ErrNotYours
+	}
+	if before > 0 {
+		add(`t.id < ?`, before)
+	}
+	if f.Status != "" {
+		add(`t.status = ?`, f.Status)
+	}
+	if f.Channel != "" {
+		add(`t.channel = ?`, f.Channel)
+	}
+	if f.Kind != "" {
+		add(`t.kind = ?`, f.Kind)
+	}
+	if f.DepartmentID != 0 {
+		add(`t.department_id = ?`, f.DepartmentID)
+	}
+	if f.Overdue {
+		add(`t.overdue_at IS NOT NULL`)
+	}
+	if !f.DueBefore.IsZero() {
+		add(`t.reply_due_at < ?`, f.DueBefore)
+	}
+	if f.Text != "" {
+		like := "%" + escapeLike(f.Text) + "%"
+		add(`(t.title LIKE ? ESCAPE '\' OR t.content LIKE ? ESCAPE '\' OR t.tracking_no = ?)`, like, like, f.Text)
+	}
+	if f.Held != nil {
+		add(`t.held = ?`, *f.Held)
+	}
+	q := `SELECT t.id, t.tracking_no, t.channel, t.kind, t.priority, t.category, t.title, t.status, t.held, d.name AS department,
+		t.reply_due_at, (t.overdue_at IS NOT NULL) AS overdue, t.created_at
+		FROM tickets t LEFT JOIN departments d ON d.id = t.department_id`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	q += ` ORDER BY t.id DESC LIMIT ?`
+	args = append(args, limit)
+	var out []Summary
+	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(q), args...); err != nil {
+		return nil, "", db.MapError(err, nil, nil)
+	}
+	next := ""
+	if len(out) == limit {
+		next = strconv.FormatInt(out[len(out)-1].ID, 10)
+	}
+	if out == nil {
+		out = []Summary{}
+	}
+	return out, next, nil
+}
+
+// Mine lists the resident's own tickets, newest first.
+func (s *Service) Mine(ctx context.Context, a Actor, cursor string, limit int) ([]Summary, string, error) {
+	before, err := parseCursor(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	const q = `SELECT t.id, t.tracking_no, t.channel, t.kind, t.priority, t.category, t.title, t.status, t.held, d.name AS department,
+		t.reply_due_at, (t.overdue_at IS NOT NULL) AS overdue, t.created_at
+		FROM tickets t LEFT JOIN departments d ON d.id = t.department_id
+		WHERE t.submitter_id = ? AND (? = 0 OR t.id < ?) ORDER BY t.id DESC LIMIT ?`
+	var out []Summary
+	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(q), a.ID, before, before, limit); err != nil {
+		return nil, "", db.MapError(err, nil, nil)
+	}
+	next := ""
+	if len(out) == limit {
+		next = strconv.FormatInt(out[len(out)-1].ID, 10)
+	}
+	if out == nil {
+		out = []Summary{}
+	}
+	return out, next, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
