@@ -189,18 +189,18 @@ func (c *Calendar) IsWorkday(t time.Time) bool { return c.IsWorkingDate(c.DateOf
 // IsWorkingTime reports whether t is in working time: on a working day, within
 // [Start, End) of the working hours.
 func (c *Calendar) IsWorkingTime(t time.Time) bool {
-	open, close, ok := c.window(c.DateOf(t))
-	return ok && !t.Before(open) && t.Before(close)
+	open, closing, ok := c.window(c.DateOf(t))
+	return ok && !t.Before(open) && t.Before(closing)
 }
 
 // window returns the working window of d, ok false on a rest day.
-func (c *Calendar) window(d Date) (open, close time.Time, ok bool) {
+func (c *Calendar) window(d Date) (open, closing time.Time, ok bool) {
 	if !c.IsWorkingDate(d) {
 		return time.Time{}, time.Time{}, false
 	}
 	open = time.Date(d.Year, d.Month, d.Day, 0, c.hours.Start, 0, 0, c.loc)
-	close = time.Date(d.Year, d.Month, d.Day, 0, c.hours.End, 0, 0, c.loc)
-	return open, close, close.After(open)
+	closing = time.Date(d.Year, d.Month, d.Day, 0, c.hours.End, 0, 0, c.loc)
+	return open, closing, closing.After(open)
 }
 
 // nextOpen returns the opening of the first working day after d.
@@ -220,11 +220,11 @@ func (c *Calendar) nextOpen(d Date) time.Time {
 func (c *Calendar) NextWorkingInstant(t time.Time) time.Time {
 	t = t.In(c.loc)
 	d := DateOf(t)
-	if open, close, ok := c.window(d); ok {
+	if open, closing, ok := c.window(d); ok {
 		if t.Before(open) {
 			return open
 		}
-		if t.Before(close) {
+		if t.Before(closing) {
 			return t
 		}
 	}
@@ -237,8 +237,8 @@ func (c *Calendar) addEarliest(t time.Time, d time.Duration) time.Time {
 	cur := c.NextWorkingInstant(t)
 	for {
 		day := DateOf(cur)
-		_, close, _ := c.window(day)
-		avail := close.Sub(cur)
+		_, closing, _ := c.window(day)
+		avail := closing.Sub(cur)
 		if d <= avail {
 			return cur.Add(d)
 		}
@@ -297,11 +297,11 @@ func (c *Calendar) WorkingTimeBetween(a, b time.Time) time.Duration {
 	last := DateOf(b)
 	var sum time.Duration
 	for d := DateOf(a); !d.After(last); d = d.AddDays(1) {
-		open, close, ok := c.window(d)
+		open, closing, ok := c.window(d)
 		if !ok {
 			continue
 		}
-		lo, hi := open, close
+		lo, hi := open, closing
 		if a.After(lo) {
 			lo = a
 		}

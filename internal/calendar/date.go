@@ -68,11 +68,34 @@ func (d Date) In(loc *time.Location) time.Time {
 }
 
 // AddDays returns the date n days after d (before it for negative n).
-func (d Date) AddDays(n int) Date { return NewDate(d.Year, d.Month, d.Day+n) }
+func (d Date) AddDays(n int) Date {
+	if n == 1 && d.Day >= 1 && d.Day < 28 && d.Month >= time.January && d.Month <= time.December { // the common step, without time.Date
+		return Date{Year: d.Year, Month: d.Month, Day: d.Day + 1}
+	}
+	return NewDate(d.Year, d.Month, d.Day+n)
+}
 
-// Weekday returns the day of the week of d.
+// Weekday returns the day of the week of d (which must be valid).
 func (d Date) Weekday() time.Weekday {
-	return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday()
+	// Days since 1970-01-01 (a Thursday), after H. Hinnant's days_from_civil.
+	y, m := d.Year, int(d.Month)
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d.Day - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	days := era*146097 + doe - 719468
+	wd := (days + 4) % 7
+	if wd < 0 {
+		wd += 7
+	}
+	return time.Weekday(wd)
 }
 
 // Compare returns -1, 0 or +1 as d is before, equal to or after o.

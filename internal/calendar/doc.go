@@ -24,7 +24,8 @@
 // The clock of a deadline starts at [Calendar.NextWorkingInstant] of its start:
 // the start itself when it lies in working time, otherwise the opening of the next
 // working day (an acceptance on Saturday 10:00 starts the clock on Monday 09:00,
-// or on the Saturday itself if it is a make-up working day and before 17:00).
+// or at once if that Saturday is a make-up working day; one at 18:00 on the Friday
+// before National Day starts it at 09:00 on the first working day after it).
 //
 // A deadline is the first working instant at or after the moment the budget of
 // working time is used up. A budget that runs out exactly at closing time is
@@ -54,7 +55,7 @@
 // # Pauses
 //
 // A ticket's clock stops while it waits for the submitter (need_info). Pauses are
-// half-open [Interval]s [From, To); a zero To means the pause is still running.
+// half-open [Interval] values [From, To); a zero To means the pause is still running.
 // Overlapping pauses count once, and only their part after the start matters.
 //
 //   - [Calendar.DeadlineWithPauses](start, budget, pauses): the deadline moves by

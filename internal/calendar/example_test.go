@@ -39,12 +39,12 @@ func Example() {
 func ExampleCalendar_With() {
 	// An admin adds 2027 (an illustration, not the real notice).
 	cal := calendar.Default().With([]calendar.Day{
-		{Date: calendar.NewDate(2027, time.February, 6), Kind: calendar.Off, Name: "春节"},
+		{Date: calendar.NewDate(2027, time.February, 8), Kind: calendar.Off, Name: "春节"},
 		{Date: calendar.NewDate(2027, time.February, 20), Kind: calendar.Workday, Name: "春节"},
 	})
 	fmt.Println(cal.Years())
-	fmt.Println(cal.IsWorkingDate(calendar.NewDate(2027, time.February, 20)))
+	fmt.Println(cal.IsWorkingDate(calendar.NewDate(2027, time.February, 8)), cal.IsWorkingDate(calendar.NewDate(2027, time.February, 20)))
 	// Output:
 	// [2025 2026 2027]
-	// true
+	// false true
 }

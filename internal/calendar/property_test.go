@@ -13,6 +13,7 @@ import (
 // later, the n-th working day after the clock's start, at the same time of day,
 // and AddWorkingDays agrees with AddWorkingHours(n×8h) for starts in working time.
 func TestAddWorkingDaysEveryDay(t *testing.T) {
+	t.Parallel()
 	o := specOracle(t)
 	cal := calendar.Default()
 	tods := []time.Duration{
@@ -74,6 +75,7 @@ func TestAddWorkingDaysEveryDay(t *testing.T) {
 // Every minute from 2024-12 to 2027-01 against the minute oracle, and random
 // intervals and additions.
 func TestAgainstMinuteOracle(t *testing.T) {
+	t.Parallel()
 	m := minutes(t)
 	cal := calendar.Default()
 	step := 1
@@ -123,9 +125,10 @@ func randomBudget(rng *rand.Rand) time.Duration {
 }
 
 func TestMonotonicAndAdditive(t *testing.T) {
+	t.Parallel()
 	cal := calendar.Default()
 	rng := rand.New(rand.NewPCG(7, 7))
-	for range 20000 {
+	for range 10000 {
 		t1 := randomInstant(rng)
 		t2 := t1.Add(time.Duration(rng.Int64N(int64(90 * 24 * time.Hour))))
 		if rng.IntN(50) == 0 {
@@ -168,6 +171,7 @@ func TestMonotonicAndAdditive(t *testing.T) {
 
 // Pausing for k working days moves any deadline by exactly k working days.
 func TestPauseOfKWorkingDays(t *testing.T) {
+	t.Parallel()
 	o := specOracle(t)
 	cal := calendar.Default()
 	rng := rand.New(rand.NewPCG(3, 9))
@@ -198,6 +202,7 @@ func TestPauseOfKWorkingDays(t *testing.T) {
 
 // Random pauses (overlapping, before the start, open) against the minute oracle.
 func TestPausesAgainstMinuteOracle(t *testing.T) {
+	t.Parallel()
 	m := minutes(t)
 	cal := calendar.Default()
 	rng := rand.New(rand.NewPCG(11, 13))
