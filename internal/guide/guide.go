@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"govapp/internal/platform/errs"
+	"govapp/internal/search"
 )
 
 // Statuses of a guide.
@@ -110,7 +111,7 @@ var (
 	ErrNothingToPub   = errs.New(errs.KindConflict, "guide_unchanged", "草稿与已发布版本相同，无需重新发布")
 	ErrRetired        = errs.New(errs.KindConflict, "guide_retired", "该事项已下线")
 	ErrStale          = errs.New(errs.KindConflict, "guide_draft_stale", "草稿已被他人修改，请刷新后再编辑")
-	ErrBadQuery       = errs.New(errs.KindInvalid, "invalid_query", "搜索词须为 1–64 个字，且不能只有标点符号")
+	ErrBadQuery       = search.ErrBadQuery
 )
 
 var (

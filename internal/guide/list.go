@@ -9,6 +9,7 @@ import (
 
 	"govapp/internal/platform/db"
 	"govapp/internal/platform/errs"
+	"govapp/internal/search"
 )
 
 // ErrBadCursor is returned for a cursor this server did not issue.
@@ -67,7 +68,7 @@ func (s *Service) List(q ListQuery) (Page, error) {
 		}
 	} else {
 		for _, sum := range s.cat.List(q.Filter) {
-			hits = append(hits, Hit{Summary: sum, NameHighlight: highlight(sum.Name, nil)})
+			hits = append(hits, Hit{Summary: sum, NameHighlight: search.Escape(sum.Name)})
 		}
 	}
 	p := Page{Items: []Hit{}}

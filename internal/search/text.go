@@ -1,4 +1,4 @@
-package guide
+package search
 
 import (
 	"strings"
@@ -8,13 +8,13 @@ import (
 	"golang.org/x/text/width"
 )
 
-// Field weights: a match in the name counts most, then keywords, then the
-// materials and the rest of the text.
+// Field weights callers use: a match in the title counts most, then
+// keywords, then secondary text and the rest of the body.
 const (
-	weightName     = 10
-	weightKeyword  = 6
-	weightMaterial = 2
-	weightBody     = 1
+	WeightTitle     = 10
+	WeightKeyword   = 6
+	WeightSecondary = 2
+	WeightBody      = 1
 )
 
 // normalize folds full-width forms to half-width and lowercases.

@@ -1,4 +1,4 @@
-package guide
+package search
 
 // synonymGroups are words residents use interchangeably: a query word of a
 // group also searches for every other word of its group.
