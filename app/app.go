@@ -260,7 +260,7 @@ func (a *App) newFiber() *fiber.App {
 		DisableStartupMessage:   true,
 		ReadBufferSize:          16 << 10,
 	})
-	f.Use(a.withRequestID, a.observe, a.recoverer(), a.limitIP("all", a.rules.perIP))
+	f.Use(a.withRequestID, a.observe, a.recoverer(), securityHeaders(), a.limitIP("all", a.rules.perIP))
 	a.mount(f)
 	return f
 }

@@ -241,3 +241,19 @@ func TestRateLimits(t *testing.T) {
 		})
 	}
 }
+
+func TestSecurityHeaders(t *testing.T) {
+	a := newTestApp(t, testConfig(t, embedded))
+	for _, path := range []string{"/docs", "/api/v1/me", "/healthz"} {
+		r := a.do("GET", path, "", nil)
+		for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+			"Referrer-Policy": "strict-origin-when-cross-origin"} {
+			if got := r.Header.Get(h); got != want {
+				t.Errorf("%s: %s = %q, want %q", path, h, got, want)
+			}
+		}
+		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "script-src 'self'") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+	}
+}
