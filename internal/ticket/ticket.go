@@ -155,3 +155,31 @@ var (
 func isWordRune(r rune) bool {
 	return unicode.Is(unicode.Han, r) || unicode.IsLetter(r) || unicode.IsDigit(r)
 }
+
+// ParseTrackingNo splits a tracking number into its channel, local date and
+// daily sequence, reporting whether it has the shape this server issues
+// (e.g. MB202611250001234: prefix, yyyymmdd, seven digits).
+func ParseTrackingNo(no string) (channel string, day time.Time, seq int, ok bool) {
+	if len(no) != 17 {
+		return "", time.Time{}, 0, false
+	}
+	for ch, p := range channelPrefix {
+		if no[:2] == p {
+			channel = ch
+		}
+	}
+	if channel == "" {
+		return "", time.Time{}, 0, false
+	}
+	d, err := time.Parse("20060102", no[2:10])
+	if err != nil {
+		return "", time.Time{}, 0, false
+	}
+	for _, c := range no[10:] {
+		if c < '0' || c > '9' {
+			return "", time.Time{}, 0, false
+		}
+		seq = seq*10 + int(c-'0')
+	}
+	return channel, d, seq, seq > 0
+}
