@@ -28,8 +28,8 @@ run: build
 # under -race the fan-out tests use 5,000.
 test:
 	$(GO) vet $(PKGS)
-	GOVAPP_TEST_FANOUT=5000 $(GO) test $(TEST_FLAGS) $(PKGS)
-	$(GO) test -count=1 -timeout 20m -run 'TestFanoutThroughFakeWeChat' ./app
+	$(GO) test $(TEST_FLAGS) $(PKGS)
+	GOVAPP_TEST_FANOUT=100000 $(GO) test -count=1 -timeout 20m -run 'TestFanoutThroughFakeWeChat' ./app
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -20,7 +20,7 @@ func fanoutSize() int {
 	if n, err := strconv.Atoi(os.Getenv("GOVAPP_TEST_FANOUT")); err == nil && n > 0 {
 		return n
 	}
-	return 100_000
+	return 5_000
 }
 
 // TestFanoutThroughFakeWeChat sends one policy to every resident through the

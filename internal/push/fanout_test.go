@@ -12,13 +12,14 @@ import (
 	"govapp/internal/push"
 )
 
-// fanoutSize is the audience of the fan-out tests: 100,000 as the issue
-// asks; GOVAPP_TEST_FANOUT lowers it for quick local runs.
+// fanoutSize is the audience of the fan-out tests: 5,000 by default (the
+// race detector slows them twentyfold); make test runs the full 100,000 of
+// the issue once more without it (GOVAPP_TEST_FANOUT=100000).
 func fanoutSize() int {
 	if n, err := strconv.Atoi(os.Getenv("GOVAPP_TEST_FANOUT")); err == nil && n > 0 {
 		return n
 	}
-	return 100_000
+	return 5_000
 }
 
 func TestFanoutExactlyOnce(t *testing.T) {
