@@ -310,3 +310,61 @@ func (c contentChecker) Check(ctx context.Context, openid, text string) (string,
 	}
 	return v.Suggest, nil
 }
+
+type previewResp = ticket.Preview
+
+func (a *App) publicationPreview(c *fiber.Ctx) error {
+	p, err := a.tickets.PreviewPublication(c.UserContext(), a.actor(c), c.Params("no"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+type publishReq = ticket.Edits
+type publicationResp = ticket.Publication
+
+func (a *App) publishTicket(c *fiber.Ctx) error {
+	var req publishReq
+	if len(c.Body()) > 0 {
+		if err := bind(c, &req); err != nil {
+			return err
+		}
+	}
+	p, err := a.tickets.Publish(c.UserContext(), a.actor(c), c.Params("no"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+type publicListResp = listResp[ticket.Publication]
+
+func (a *App) publicTickets(c *fiber.Ctx) error {
+	limit, err := pageLimit(c)
+	if err != nil {
+		return err
+	}
+	f := ticket.PublicFilter{Q: c.Query("q"), Category: c.Query("category")}
+	if len([]rune(f.Q)) > 64 {
+		return errs.InvalidField("q", "不能超过 64 个字")
+	}
+	if d := c.Query("department_id"); d != "" {
+		if f.DepartmentID, err = strconv.ParseInt(d, 10, 64); err != nil || f.DepartmentID <= 0 {
+			return errs.InvalidField("department_id", "须为正整数")
+		}
+	}
+	items, next, err := a.tickets.PublicList(c.UserContext(), f, c.Query("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(publicListResp{Items: items, NextCursor: next})
+}
+
+func (a *App) publicTicket(c *fiber.Ctx) error {
+	p, err := a.tickets.PublicGet(c.UserContext(), c.Params("no"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}

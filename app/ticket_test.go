@@ -215,3 +215,55 @@ func TestContentCheckHoldsOrRefuses(t *testing.T) {
 	}
 	_ = context.Background()
 }
+
+func TestPublicationIsRedactedAndOperatorOnly(t *testing.T) {
+	eachBackend(t, func(t *testing.T, a *testApp) {
+		alice := a.devLogin("o-alice", "")
+		op := a.staffToken("op1", account.RoleOperator, "")
+		ed := a.staffToken("ed1", account.RoleEditor, "")
+		body := ticketBody("幸福路噪音扰民")
+		body["content"] = "我叫李晓明，电话13912345678，住城东区东湖街道幸福路28号3栋2单元501室，楼下烧烤店每晚营业到凌晨两点，车牌湘A·12345的车常年占道。"
+		no := a.do("POST", "/api/v1/tickets", alice, body).json(t)["tracking_no"].(string)
+		a.do("POST", "/api/v1/ops/tickets/"+no+"/accept", op, nil)
+		if r := a.do("GET", "/api/v1/ops/tickets/"+no+"/publication", op, nil); r.Status != 409 || r.errorCode(t) != "ticket_not_answered" {
+			t.Fatalf("preview before the answer: %d %s", r.Status, r.Body)
+		}
+		a.do("POST", "/api/v1/ops/tickets/"+no+"/answer", op, map[string]any{"reply": "已联系城管部门，李晓明反映的烧烤店已限期整改。"})
+		pv := a.do("GET", "/api/v1/ops/tickets/"+no+"/publication", op, nil)
+		if pv.Status != 200 || !strings.Contains(string(pv.Body), `"diff"`) {
+			t.Fatalf("preview: %d %s", pv.Status, pv.Body)
+		}
+		if r := a.do("POST", "/api/v1/ops/tickets/"+no+"/publication", ed, nil); r.Status != 403 {
+			t.Fatalf("an editor publishes a ticket: %d", r.Status)
+		}
+		if r := a.do("POST", "/api/v1/ops/tickets/"+no+"/publication", op, nil); r.Status != 200 {
+			t.Fatalf("publish: %d %s", r.Status, r.Body)
+		}
+		pub := string(a.do("GET", "/api/v1/public/tickets/"+no, "", nil).Body)
+		for _, secret := range []string{"李晓明", "13912345678", "12345678", "28号", "501", "湘A·12345", "o-alice"} {
+			if strings.Contains(pub, secret) {
+				t.Fatalf("the published copy still holds %q: %s", secret, pub)
+			}
+		}
+		for _, kept := range []string{"城东区", "东湖街道", "幸福路", "烧烤店"} {
+			if !strings.Contains(pub, kept) {
+				t.Fatalf("the published copy lost %q: %s", kept, pub)
+			}
+		}
+		list := a.do("GET", "/api/v1/public/tickets?q=烧烤", "", nil)
+		if !strings.Contains(string(list.Body), no) {
+			t.Fatalf("public list: %s", list.Body)
+		}
+		noConsent := ticketBody("不同意公开的诉求")
+		noConsent["public_consent"] = false
+		no2 := a.do("POST", "/api/v1/tickets", alice, noConsent).json(t)["tracking_no"].(string)
+		a.do("POST", "/api/v1/ops/tickets/"+no2+"/accept", op, nil)
+		a.do("POST", "/api/v1/ops/tickets/"+no2+"/answer", op, map[string]any{"reply": "已答复您的诉求，感谢监督。"})
+		if r := a.do("POST", "/api/v1/ops/tickets/"+no2+"/publication", op, nil); r.Status != 409 || r.errorCode(t) != "no_public_consent" {
+			t.Fatalf("publishing without consent: %d %s", r.Status, r.Body)
+		}
+		if r := a.do("GET", "/api/v1/public/tickets/"+no2, "", nil); r.Status != 404 {
+			t.Fatalf("an unpublished ticket is public: %d", r.Status)
+		}
+	})
+}
