@@ -131,20 +131,26 @@ type Hit struct {
 	NameHighlight string  `json:"name_highlight"`
 }
 
-// Search ranks the published guides that match q and pass f (see search.Index.Search).
-func (c *Catalog) Search(q string, f Filter, limit int) ([]Hit, error) {
+// Search ranks the published guides that match q and pass f and returns
+// those ranked [offset, offset+limit), highlighted (see search.Index.Rank).
+func (c *Catalog) Search(q string, f Filter, offset, limit int) ([]Hit, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	found, err := c.index.Search(q, func(code string) bool {
-		e, ok := c.byCode[code]
-		return ok && f.match(e)
-	}, limit)
+	var accept func(string) bool
+	if f != (Filter{}) { // the index holds only published guides: no filter, nothing to check
+		accept = func(code string) bool {
+			e, ok := c.byCode[code]
+			return ok && f.match(e)
+		}
+	}
+	res, err := c.index.Rank(q, accept, offset+limit)
 	if err != nil {
 		return nil, err
 	}
-	hits := make([]Hit, 0, len(found))
-	for _, h := range found {
-		hits = append(hits, Hit{Summary: c.byCode[h.Key], Score: h.Score, NameHighlight: h.Highlight})
+	hits := make([]Hit, 0, limit)
+	for i := offset; i < len(res.Hits); i++ {
+		sum := c.byCode[res.Hits[i].Key]
+		hits = append(hits, Hit{Summary: sum, Score: res.Hits[i].Score, NameHighlight: res.Highlight(sum.Name)})
 	}
 	return hits, nil
 }

@@ -53,7 +53,7 @@ func TestSearchRules(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			hits, err := c.Search(tc.q, Filter{}, 10)
+			hits, err := c.Search(tc.q, Filter{}, 0, 10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,7 +72,7 @@ func TestSearchRanksNameOverKeywordsOverMaterials(t *testing.T) {
 	put(c, "M", "出生登记", nil, "户口簿")
 	put(c, "K", "新生儿医保参保", []string{"户口簿"})
 	put(c, "N", "户口簿补发", nil)
-	hits, err := c.Search("户口簿", Filter{}, 10)
+	hits, err := c.Search("户口簿", Filter{}, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,17 +83,17 @@ func TestSearchRanksNameOverKeywordsOverMaterials(t *testing.T) {
 
 func TestSearchHighlightsTheName(t *testing.T) {
 	c := testCatalog()
-	hits, _ := c.Search("公积金 提取", Filter{}, 1)
+	hits, _ := c.Search("公积金 提取", Filter{}, 0, 1)
 	if len(hits) == 0 || hits[0].NameHighlight != "住房<em>公积金提取</em>（租房）" {
 		t.Fatalf("highlight = %+v", hits)
 	}
-	hits, _ = c.Search("sfz", Filter{}, 1)
+	hits, _ = c.Search("sfz", Filter{}, 0, 1)
 	if hits[0].NameHighlight != "居民<em>身份证</em>换领" {
 		t.Fatalf("pinyin highlight = %q", hits[0].NameHighlight)
 	}
 	c2 := NewCatalog()
 	put(c2, "X", "<script>alert(1)</script>登记", nil)
-	hits, _ = c2.Search("登记", Filter{}, 1)
+	hits, _ = c2.Search("登记", Filter{}, 0, 1)
 	if strings.Contains(hits[0].NameHighlight, "<script>") {
 		t.Fatalf("names must be escaped: %q", hits[0].NameHighlight)
 	}
@@ -102,12 +102,12 @@ func TestSearchHighlightsTheName(t *testing.T) {
 func TestSearchRefusesUselessQueries(t *testing.T) {
 	c := testCatalog()
 	for _, q := range []string{strings.Repeat("证", 65), "！？。，", "   ", "%%%___'''"} {
-		if _, err := c.Search(q, Filter{}, 10); !errors.Is(err, ErrBadQuery) {
+		if _, err := c.Search(q, Filter{}, 0, 10); !errors.Is(err, ErrBadQuery) {
 			t.Errorf("%q: err = %v, want ErrBadQuery", q, err)
 		}
 	}
 	for _, q := range []string{"' OR 1=1 --", "<script>alert(1)</script>", "身份证'; DROP TABLE guides; --"} {
-		if _, err := c.Search(q, Filter{}, 10); err != nil {
+		if _, err := c.Search(q, Filter{}, 0, 10); err != nil {
 			t.Errorf("%q: %v", q, err)
 		}
 	}
@@ -115,11 +115,11 @@ func TestSearchRefusesUselessQueries(t *testing.T) {
 
 func TestSearchFiltersAndRemoval(t *testing.T) {
 	c := testCatalog()
-	if hits, _ := c.Search("身份证", Filter{Category: "nope"}, 10); len(hits) != 0 {
+	if hits, _ := c.Search("身份证", Filter{Category: "nope"}, 0, 10); len(hits) != 0 {
 		t.Fatalf("unknown category: %s", codes(hits))
 	}
 	c.remove("GA-1")
-	hits, _ := c.Search("身份证换领", Filter{}, 10)
+	hits, _ := c.Search("身份证换领", Filter{}, 0, 10)
 	for _, h := range hits {
 		if h.Code == "GA-1" {
 			t.Fatal("a removed guide is still found")

@@ -61,21 +61,29 @@ func (s *Service) List(q ListQuery) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	var hits []Hit
+	p := Page{Items: []Hit{}}
 	if strings.TrimSpace(q.Q) != "" {
-		if hits, err = s.cat.Search(q.Q, q.Filter, maxSearchResults); err != nil {
+		if off >= maxSearchResults {
+			return p, nil
+		}
+		// one more than the page tells whether another page follows
+		hits, err := s.cat.Search(q.Q, q.Filter, off, min(q.Limit+1, maxSearchResults-off))
+		if err != nil {
 			return Page{}, err
 		}
-	} else {
-		for _, sum := range s.cat.List(q.Filter) {
-			hits = append(hits, Hit{Summary: sum, NameHighlight: search.Escape(sum.Name)})
+		if len(hits) > q.Limit {
+			hits, p.NextCursor = hits[:q.Limit], encodeCursor(off+q.Limit)
 		}
+		p.Items = hits
+		return p, nil
 	}
-	p := Page{Items: []Hit{}}
-	if off < len(hits) {
-		end := min(off+q.Limit, len(hits))
-		p.Items = hits[off:end]
-		if end < len(hits) {
+	all := s.cat.List(q.Filter)
+	if off < len(all) {
+		end := min(off+q.Limit, len(all))
+		for _, sum := range all[off:end] {
+			p.Items = append(p.Items, Hit{Summary: sum, NameHighlight: search.Escape(sum.Name)})
+		}
+		if end < len(all) {
 			p.NextCursor = encodeCursor(end)
 		}
 	}

@@ -35,12 +35,26 @@ type Doc struct {
 
 type entry struct {
 	key, title string
+	normTitle  string // normalised once at indexing
+	titleLen   int    // in characters, for ranking ties
 	pinyin     []pinyinField
 }
 
+// pinyinField joins, for one weight, the full pinyin and the initials of
+// every field of that weight, separated so that no match spans two of them.
 type pinyinField struct {
-	full, initials string
-	weight         uint8
+	joined string
+	weight uint8
+}
+
+func (e *entry) addPinyin(w uint8, s string) {
+	for i := range e.pinyin {
+		if e.pinyin[i].weight == w {
+			e.pinyin[i].joined += "\x00" + s
+			return
+		}
+	}
+	e.pinyin = append(e.pinyin, pinyinField{joined: s, weight: w})
 }
 
 type posting struct {
@@ -64,7 +78,7 @@ func New() *Index {
 
 // Put indexes d, replacing the document of the same key.
 func (ix *Index) Put(d Doc) {
-	e := &entry{key: d.Key, title: d.Title}
+	e := &entry{key: d.Key, title: d.Title, normTitle: normalize(d.Title), titleLen: utf8.RuneCountInString(d.Title)}
 	weights := map[string]uint8{}
 	for _, f := range d.Fields {
 		w := f.Weight
@@ -75,7 +89,7 @@ func (ix *Index) Put(d Doc) {
 		})
 		if f.Pinyin {
 			if full, in := toPinyin(f.Text); full != "" {
-				e.pinyin = append(e.pinyin, pinyinField{full, in, w})
+				e.addPinyin(w, full+"\x00"+in)
 			}
 		}
 	}
@@ -134,87 +148,140 @@ type Hit struct {
 	Highlight string  `json:"highlight"` // the title as escaped HTML with the matched parts in <em>
 }
 
-// Search ranks the documents that match q and that accept lets through:
-// every word of the query (or one of its alternatives) must be found; a word
-// found nowhere is ignored. Title matches rank above keywords, keywords above
-// the rest. Ties go to the shorter title, then the key.
+// Results are the ranked hits of a query, and what it matched, so that the
+// caller highlights only the titles it shows.
+type Results struct {
+	Hits  []Hit
+	words [][]string
+}
+
+// Highlight returns title as escaped HTML with the parts the query matched in <em>.
+func (r Results) Highlight(title string) string { return highlight(title, r.words) }
+
+// scores holds one score per document id; 0 means "no match" (every field
+// weight is at least 1). Dense slices keep a query over tens of thousands of
+// documents to a few passes over memory.
+type scores []float32
+
+// Search ranks the documents that match q and that accept lets through, and
+// highlights the titles of the hits it returns (see Rank to highlight fewer).
 func (ix *Index) Search(q string, accept func(key string) bool, limit int) ([]Hit, error) {
-	words, err := parseQuery(q)
+	r, err := ix.Rank(q, accept, limit)
 	if err != nil {
 		return nil, err
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	var scored []map[int32]float64
+	for i := range r.Hits {
+		if id, ok := ix.byKey[r.Hits[i].Key]; ok {
+			r.Hits[i].Highlight = r.Highlight(ix.docs[id].title)
+		}
+	}
+	return r.Hits, nil
+}
+
+// Rank ranks the documents that match q and that accept lets through: every
+// word of the query (or one of its alternatives) must be found; a word found
+// nowhere is ignored. Title matches rank above keywords, keywords above the
+// rest. Ties go to the shorter title, then the key. Only the best limit hits
+// are kept; titles are not highlighted (see Results.Highlight).
+func (ix *Index) Rank(q string, accept func(key string) bool, limit int) (Results, error) {
+	words, err := parseQuery(q)
+	if err != nil {
+		return Results{}, err
+	}
+	nq := normalize(strings.TrimSpace(q))
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	n := len(ix.docs)
+	var total scores
 	var matched [][]string
 	for _, w := range words {
-		m := ix.matchWord(w)
-		if len(m) == 0 {
+		m := ix.matchWord(w, n)
+		if m == nil {
 			continue
 		}
-		scored = append(scored, m)
 		matched = append(matched, w.alts)
-	}
-	hits := []Hit{}
-	if len(scored) == 0 {
-		return hits, nil
-	}
-	sort.SliceStable(scored, func(i, j int) bool { return len(scored[i]) < len(scored[j]) })
-	titles := map[string]string{}
-	for doc, s := range scored[0] {
-		e := ix.docs[doc]
-		if e == nil || (accept != nil && !accept(e.key)) {
+		if total == nil {
+			total = m
 			continue
 		}
-		total, ok := s, true
-		for _, m := range scored[1:] {
-			v, found := m[doc]
-			if !found {
-				ok = false
-				break
+		for doc, v := range total {
+			if v > 0 {
+				if m[doc] > 0 {
+					total[doc] = v + m[doc]
+				} else {
+					total[doc] = 0
+				}
 			}
-			total += v
-		}
-		if ok {
-			hits = append(hits, Hit{Key: e.key, Score: total + titleBonus(e.title, q, matched)})
-			titles[e.key] = e.title
 		}
 	}
-	sort.Slice(hits, func(i, j int) bool {
-		a, b := hits[i], hits[j]
-		if a.Score != b.Score {
-			return a.Score > b.Score
-		}
-		if la, lb := utf8.RuneCountInString(titles[a.Key]), utf8.RuneCountInString(titles[b.Key]); la != lb {
-			return la < lb
-		}
-		return a.Key < b.Key
-	})
-	if len(hits) > limit {
-		hits = hits[:limit]
+	res := Results{Hits: []Hit{}, words: matched}
+	if total == nil {
+		return res, nil
 	}
-	for i := range hits {
-		hits[i].Highlight = highlight(titles[hits[i].Key], matched)
+	type cand struct {
+		e     *entry
+		score float64
 	}
-	return hits, nil
+	// Keep only the best limit candidates: a bounded sorted slice, so that a
+	// query matching most documents costs one pass, not a sort of them all.
+	less := func(a, b cand) bool {
+		if a.score != b.score {
+			return a.score > b.score
+		}
+		if a.e.titleLen != b.e.titleLen {
+			return a.e.titleLen < b.e.titleLen
+		}
+		return a.e.key < b.e.key
+	}
+	cands := make([]cand, 0, min(limit, 256)+1)
+	for doc, v := range total {
+		e := ix.docs[doc]
+		if v <= 0 || e == nil || (accept != nil && !accept(e.key)) {
+			continue
+		}
+		c := cand{e, float64(v) + titleBonus(e.normTitle, nq, matched)}
+		if len(cands) == limit && !less(c, cands[limit-1]) {
+			continue
+		}
+		i := sort.Search(len(cands), func(i int) bool { return less(c, cands[i]) })
+		cands = append(cands, cand{})
+		copy(cands[i+1:], cands[i:])
+		cands[i] = c
+		if len(cands) > limit {
+			cands = cands[:limit]
+		}
+	}
+	for _, c := range cands {
+		res.Hits = append(res.Hits, Hit{Key: c.e.key, Score: c.score})
+	}
+	return res, nil
 }
 
 // Escape returns a title as escaped HTML with nothing highlighted.
 func Escape(title string) string { return highlight(title, nil) }
 
-// matchWord scores every document matching one of the word's alternatives.
-func (ix *Index) matchWord(w queryWord) map[int32]float64 {
-	out := map[int32]float64{}
+// matchWord scores every document matching one of the word's alternatives
+// (nil when none does).
+func (ix *Index) matchWord(w queryWord, n int) scores {
+	var out scores
 	for i, alt := range w.alts {
-		factor := 1.0
+		factor := float32(1)
 		if i > 0 {
 			factor = 0.9 // an alternative counts a little less than the word typed
 		}
-		var m map[int32]float64
+		var m scores
 		if r, _ := utf8.DecodeRuneInString(alt); r < 128 {
-			m = ix.matchLatin(alt)
+			m = ix.matchLatin(alt, n)
 		} else {
-			m = ix.matchTerms(queryTerms(alt))
+			m = ix.matchTerms(queryTerms(alt), n)
+		}
+		if m == nil {
+			continue
+		}
+		if out == nil {
+			out = make(scores, n)
 		}
 		for doc, s := range m {
 			if v := s * factor; v > out[doc] {
@@ -228,7 +295,7 @@ func (ix *Index) matchWord(w queryWord) map[int32]float64 {
 // matchTerms scores documents holding all terms by their weakest field. A
 // bigram found in no document at all is noise (it straddles two words, as
 // 业交 in 自由职业交社保): it is skipped rather than failing the word.
-func (ix *Index) matchTerms(ts []string) map[int32]float64 {
+func (ix *Index) matchTerms(ts []string, n int) scores {
 	if len(ts) == 0 {
 		return nil
 	}
@@ -242,15 +309,15 @@ func (ix *Index) matchTerms(ts []string) map[int32]float64 {
 		return nil
 	}
 	sort.Slice(lists, func(i, j int) bool { return len(lists[i]) < len(lists[j]) })
-	acc := make(map[int32]float64, len(lists[0]))
+	acc := make(scores, n)
 	for _, p := range lists[0] {
-		acc[p.doc] = float64(p.weight)
+		acc[p.doc] = float32(p.weight)
 	}
 	for _, l := range lists[1:] {
-		next := make(map[int32]float64, len(acc))
+		next := make(scores, n)
 		for _, p := range l {
-			if v, ok := acc[p.doc]; ok {
-				next[p.doc] = min(v, float64(p.weight))
+			if v := acc[p.doc]; v > 0 {
+				next[p.doc] = min(v, float32(p.weight))
 			}
 		}
 		acc = next
@@ -260,37 +327,40 @@ func (ix *Index) matchTerms(ts []string) map[int32]float64 {
 
 // matchLatin matches a run of letters or digits: an indexed term (e.g. "ic"),
 // or, from two letters, the pinyin (full or initials) of a pinyin field.
-func (ix *Index) matchLatin(w string) map[int32]float64 {
-	out := map[int32]float64{}
+func (ix *Index) matchLatin(w string, n int) scores {
+	out := make(scores, n)
+	any := false
 	for _, p := range ix.postings[w] {
-		out[p.doc] = float64(p.weight)
+		out[p.doc], any = float32(p.weight), true
 	}
-	if len(w) < 2 || strings.IndexFunc(w, func(r rune) bool { return r < 'a' || r > 'z' }) >= 0 {
-		return out
-	}
-	for id, e := range ix.docs {
-		if e == nil {
-			continue
-		}
-		for _, p := range e.pinyin {
-			if s := float64(p.weight); s > out[int32(id)] && (strings.Contains(p.initials, w) || strings.Contains(p.full, w)) {
-				out[int32(id)] = s
+	if len(w) >= 2 && strings.IndexFunc(w, func(r rune) bool { return r < 'a' || r > 'z' }) < 0 {
+		for id, e := range ix.docs {
+			if e == nil {
+				continue
+			}
+			for _, p := range e.pinyin {
+				if s := float32(p.weight); s > out[id] && strings.Contains(p.joined, w) {
+					out[id], any = s, true
+				}
 			}
 		}
+	}
+	if !any {
+		return nil
 	}
 	return out
 }
 
-// titleBonus favours titles that contain a query word whole, and the exact title.
-func titleBonus(title, q string, words [][]string) float64 {
-	n := normalize(title)
-	if n == normalize(strings.TrimSpace(q)) {
+// titleBonus favours titles that contain a query word whole, and the exact
+// title; both arguments are normalised.
+func titleBonus(normTitle, normQuery string, words [][]string) float64 {
+	if normTitle == normQuery {
 		return 20
 	}
 	var b float64
 	for _, alts := range words {
 		for _, a := range alts {
-			if utf8.RuneCountInString(a) >= 2 && strings.Contains(n, a) {
+			if len(a) >= 4 && strings.Contains(normTitle, a) { // two Han characters or more
 				b += 4
 				break
 			}
