@@ -20,6 +20,7 @@ import (
 	"govapp/internal/config"
 	"govapp/internal/guide"
 	"govapp/internal/housekeeping"
+	"govapp/internal/oa"
 	"govapp/internal/platform/cache"
 	"govapp/internal/platform/db"
 	"govapp/internal/platform/idempotency"
@@ -30,6 +31,7 @@ import (
 	"govapp/internal/ticket"
 	"govapp/internal/wechat"
 	"govapp/internal/wechat/fakewechat"
+	"govapp/internal/wechat/oaserver"
 )
 
 // Options are what a caller (main, a test) decides beyond the configuration.
@@ -61,6 +63,8 @@ type App struct {
 	guides   *guide.Service
 	push     *push.Service
 	tickets  *ticket.Service
+	oa       *oa.Service
+	oaServer *oaserver.Server // nil when no official account is configured
 	cal      calendars
 	oaClient *wechat.OfficialAccount
 	stopBg   context.CancelFunc
@@ -100,9 +104,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	if err := a.guides.Load(ctx); err != nil {
 		return nil, err
 	}
+	if a.oa, err = newOAService(a.db, a.guides, cfg.WeChat, OAMenuFile, nil, log); err != nil {
+		return nil, err
+	}
+	if cfg.WeChat.OA.AppID != "" && cfg.WeChat.OA.Token != "" {
+		if a.oaServer, err = newOAServer(cfg.WeChat, a.cache, oaHandler{a.oa}, oaSender(a.oaClient), log); err != nil {
+			return nil, err
+		}
+	}
 	a.push = push.NewService(a.db, nil, cfg.Push, push.Deps{
-		Sender:   wxSender{mp: a.wx, oa: a.oaClient, mpApp: cfg.WeChat.MP.AppID, state: cfg.Push.MiniProgramState},
-		Throttle: a.newThrottle(),
+		Sender:    wxSender{mp: a.wx, oa: a.oaClient, mpApp: cfg.WeChat.MP.AppID, state: cfg.Push.MiniProgramState},
+		Followers: a.oa,
+		Throttle:  a.newThrottle(),
 	}, log)
 	if err := a.loadCalendar(ctx); err != nil {
 		return nil, err
@@ -324,6 +337,11 @@ func (a *App) Shutdown(ctx context.Context) error {
 	}
 	if err := a.queue.Stop(ctx); err != nil {
 		errsOut = append(errsOut, err)
+	}
+	if a.oaServer != nil {
+		if err := a.oaServer.Wait(ctx); err != nil {
+			errsOut = append(errsOut, err)
+		}
 	}
 	if a.stopBg != nil {
 		a.stopBg()

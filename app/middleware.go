@@ -154,9 +154,14 @@ func hasRole(r account.Role, roles []account.Role) bool {
 	return false
 }
 
-// limitIP applies a per-IP rule under name.
+// limitIP applies a per-IP rule under name. WeChat's own servers, which push
+// every official-account message from a few addresses, are not limited
+// (their requests are authenticated by signature).
 func (a *App) limitIP(name string, rule ratelimit.Rule) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if c.Path() == "/wechat/oa" {
+			return c.Next()
+		}
 		if d := a.limiter.Allow(c.UserContext(), name+":ip:"+c.IP(), rule); !d.Allowed {
 			return errs.ErrTooMany.WithRetryAfter(d.RetryAfter)
 		}

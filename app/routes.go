@@ -54,6 +54,8 @@ func (a *App) routes() []route {
 		{Method: "GET", Path: "/metrics", Handler: a.metricsHandler(), Tag: "运维", Summary: "Prometheus 指标", Produces: "text/plain"},
 		{Method: "GET", Path: "/openapi.json", Handler: a.openapiJSON, Tag: "运维", Summary: "OpenAPI 3 文档"},
 		{Method: "GET", Path: "/docs", Handler: a.docsPage, Tag: "运维", Summary: "接口说明页面", Produces: "text/html"},
+		{Method: "GET", Path: "/wechat/oa", Handler: wechatOA(a.oaServer), Tag: "公众号", Summary: "微信服务器地址验证：校验签名与时间戳后回显 echostr", Produces: "text/plain"},
+		{Method: "POST", Path: "/wechat/oa", Handler: wechatOA(a.oaServer), Tag: "公众号", Summary: "公众号消息与事件推送：明文与安全模式、重试去重、5 秒内应答", Produces: "application/xml"},
 
 		{Method: "POST", Path: "/api/v1/auth/wechat/login", Handler: a.wechatLogin, Limit: "login", Tag: "账号", Summary: "小程序登录（wx.login code）", Body: wechatLoginReq{}, Resp: loginResp{}},
 		{Method: "POST", Path: "/api/v1/auth/dev/login", Handler: a.devLogin, Limit: "login", Tag: "账号", Summary: "开发登录（仅内嵌模式）", Body: devLoginReq{}, Resp: loginResp{}},

@@ -235,3 +235,21 @@ func healthcheck(ctx context.Context, args []string) error {
 	}
 	return nil
 }
+
+func createOAMenu(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("create-oa-menu", flag.ContinueOnError)
+	file := fs.String("file", app.OAMenuFile, "菜单配置文件")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, _, _, err := open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer a.Shutdown(context.WithoutCancel(ctx)) //nolint:errcheck
+	if err := a.PublishOAMenu(ctx, *file); err != nil {
+		return err
+	}
+	fmt.Println("公众号菜单已更新")
+	return nil
+}

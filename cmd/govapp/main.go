@@ -20,6 +20,7 @@ const usage = `govapp — 掌上政务后端
   migrate        执行数据库迁移
   seed           写入演示数据（部门、工作人员；可重复执行）
   import-guides  [--publish] [--skip-invalid] FILE   导入办事指南（JSON 数组或 CSV）
+  create-oa-menu [--file configs/oa_menu.yaml]   按配置创建公众号菜单
   create-staff   --username NAME --role ROLE [--department NAME] [--hall ID]，密码从标准输入读取
   healthcheck    [--url URL] 检查本机 /healthz（容器健康检查用）
 `
@@ -34,6 +35,7 @@ func main() {
 	cmds := map[string]func(context.Context, []string) error{
 		"serve": serve, "worker": worker, "migrate": migrate, "seed": seedCmd,
 		"create-staff": createStaff, "healthcheck": healthcheck, "import-guides": importGuides,
+		"create-oa-menu": createOAMenu,
 	}
 	run, ok := cmds[os.Args[1]]
 	if !ok {
