@@ -104,7 +104,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	if err := a.guides.Load(ctx); err != nil {
 		return nil, err
 	}
-	if a.oa, err = newOAService(a.db, a.guides, cfg.WeChat, OAMenuFile, nil, log); err != nil {
+	var unions oa.UnionIDResolver // the official account's user info, when there is one
+	if a.oaClient != nil {
+		unions = a.oaClient
+	}
+	if a.oa, err = newOAService(a.db, a.guides, cfg.WeChat, OAMenuFile, unions, log); err != nil {
 		return nil, err
 	}
 	if cfg.WeChat.OA.AppID != "" && cfg.WeChat.OA.Token != "" {

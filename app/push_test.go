@@ -84,3 +84,44 @@ func TestNotificationSettings(t *testing.T) {
 		t.Fatalf("anonymous: %d", r.Status)
 	}
 }
+
+// TestFollowersWithoutAGrantGetATemplateMessage: a resident who gave no
+// one-time grant but follows the official account (linked by unionid) gets
+// an official-account template message instead.
+func TestFollowersWithoutAGrantGetATemplateMessage(t *testing.T) {
+	a := newTestAppWith(t, testConfig(t, embedded), Options{Fake: fake, Work: true})
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// the resident signs in through WeChat: dev code "dev:zhang" → openid zhang, unionid u-zhang
+	r := a.do("POST", "/api/v1/auth/wechat/login", "", map[string]string{"code": "dev:zhang-follower"})
+	if r.Status != 200 {
+		t.Fatalf("login: %d %s", r.Status, r.Body)
+	}
+	// they follow the official account as oa-zhang-follower (unionid u-zhang-follower)
+	if err := a.oa.Subscribe(ctx, "oa-zhang-follower", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := a.DB().Get(&id, `SELECT id FROM residents WHERE openid = 'zhang-follower'`); err != nil {
+		t.Fatal(err)
+	}
+	before := fake.TemplateCount("oa-zhang-follower")
+	if _, err := a.Push().Enqueue(ctx, push.Message{Cause: "policy:follower", Template: "policy_release",
+		Data: map[string]string{"thing1": "政策发布"}, Audience: push.Audience{Kind: "residents", ResidentIDs: []int64{id}}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for fake.TemplateCount("oa-zhang-follower") == before {
+		if time.Now().After(deadline) {
+			st, _ := a.Push().Stats(ctx, "policy:follower")
+			t.Fatalf("no template message reached the follower: %v", st.ByStatus)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	st, _ := a.Push().Stats(ctx, "policy:follower")
+	if st.ByStatus["sent"] != 1 {
+		t.Fatalf("delivery: %v", st.ByStatus)
+	}
+}

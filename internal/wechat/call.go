@@ -57,3 +57,29 @@ func decodeAnswer(api string, resp []byte, out any) error {
 	}
 	return nil
 }
+
+// getJSON is postJSON for the APIs read with GET (query parameters besides
+// the access token in q).
+func (c *Client) getJSON(ctx context.Context, api, path string, q url.Values, out any) error {
+	return c.withTokenRetry(ctx, func(ctx context.Context) error {
+		tok, err := tokenHandle{s: c.tokens}.GetAccessTokenContext(ctx)
+		if err != nil {
+			return err
+		}
+		q := cloneValues(q)
+		q.Set("access_token", tok)
+		resp, err := util.HTTPGetContext(ctx, apiBase+path+"?"+q.Encode())
+		if err != nil {
+			return fmt.Errorf("wechat: %s: %w", api, err)
+		}
+		return decodeAnswer(api, resp, out)
+	})
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -32,6 +33,7 @@ type SentCustom struct {
 
 // oaState records what the official-account APIs received. Guarded by Fake.mu.
 type oaState struct {
+	unionIDs    map[string]string
 	customs     recent[SentCustom]
 	customTotal int
 	menu        []byte          // the last menu/create body accepted
@@ -42,6 +44,35 @@ type oaState struct {
 func (f *Fake) addOARoutes() {
 	f.routes[pathCustomSend] = route{method: http.MethodPost, needToken: true, handle: f.customSend}
 	f.routes[pathMenuCreate] = route{method: http.MethodPost, needToken: true, handle: f.menuCreate}
+	f.routes[pathUserInfo] = route{method: http.MethodGet, needToken: true, handle: f.userInfo}
+}
+
+const pathUserInfo = "/cgi-bin/user/info"
+
+// SetUnionID makes the user-info API answer unionid for openid. Unscripted
+// follower openids "oa-<x>" answer unionid "u-<x>" (the same convention as
+// the mini-program's dev login codes, so that a follower and a resident link).
+func (f *Fake) SetUnionID(openid, unionid string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.oa.unionIDs == nil {
+		f.oa.unionIDs = map[string]string{}
+	}
+	f.oa.unionIDs[openid] = unionid
+}
+
+func (f *Fake) userInfo(r *http.Request, _ string) any {
+	openid := r.URL.Query().Get("openid")
+	if openid == "" {
+		return errBody(40003)
+	}
+	f.mu.Lock()
+	u, ok := f.oa.unionIDs[openid]
+	f.mu.Unlock()
+	if !ok && strings.HasPrefix(openid, "oa-") {
+		u = "u-" + strings.TrimPrefix(openid, "oa-")
+	}
+	return map[string]any{"subscribe": 1, "openid": openid, "unionid": u, "nickname": ""}
 }
 
 // resetOA forgets what was received (called with f.mu held).
