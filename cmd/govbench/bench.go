@@ -58,6 +58,7 @@ func runProfile(ctx context.Context, t *table, profile string, o options) {
 	if err := benchSearch(ctx, t, profile, inst, seeds, o); err != nil {
 		t.fail(profile, "search", err)
 	}
+	benchPush(ctx, t, profile)
 	_, rss := memoryMB()
 	t.info(profile, "resident set at end of profile", fmt.Sprintf("%.0f MB", rss))
 }

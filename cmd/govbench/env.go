@@ -45,6 +45,12 @@ type instance struct {
 // directory (embedded) or a fresh PostgreSQL schema and the test Redis
 // (production), and serves it on a loopback port.
 func startApp(ctx context.Context, profile string) (inst *instance, err error) {
+	return startAppWith(ctx, profile, nil, false)
+}
+
+// startAppWith is startApp with a configuration tweak and, when work is set,
+// the durable-job workers running in the App.
+func startAppWith(ctx context.Context, profile string, tweak func(*config.Config), work bool) (inst *instance, err error) {
 	inst = &instance{}
 	defer func() {
 		if err != nil {
@@ -80,8 +86,11 @@ func startApp(ctx context.Context, profile string) (inst *instance, err error) {
 	default:
 		return nil, fmt.Errorf("unknown profile %q (embedded, production)", profile)
 	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.New(ctx, cfg, log, app.Options{})
+	a, err := app.New(ctx, cfg, log, app.Options{Work: work})
 	if err != nil {
 		return nil, fmt.Errorf("app.New: %w", err)
 	}
