@@ -135,6 +135,7 @@ type messageState struct {
 	subscribeCounts map[string]int // openid → accepted subscribe messages
 	subscribeTotal  int
 	refused         map[string]bool
+	refusals        map[string]int // 43101 answers given, per openid
 
 	templates      recent[SentTemplate]
 	templateCounts map[string]int
@@ -162,6 +163,7 @@ func (f *Fake) resetMessages() {
 	f.msgs = messageState{
 		subscribeCounts: map[string]int{},
 		refused:         map[string]bool{},
+		refusals:        map[string]int{},
 		templateCounts:  map[string]int{},
 		dedup:           map[string]dedupEntry{},
 		dedupSweepAt:    1024,
@@ -349,6 +351,7 @@ func (f *Fake) subscribeSend(r *http.Request, app string) any {
 	case !slices.Contains([]string{"", "developer", "trial", "formal"}, in.MiniprogramState):
 		return errBody(codeArgumentInvalid)
 	case f.msgs.refused[in.ToUser]:
+		f.msgs.refusals[in.ToUser]++
 		return errBody(codeSubscribeRefused)
 	}
 	f.msgs.subscribes.add(SentSubscribe{App: app, ToOpenID: in.ToUser, TemplateID: in.TemplateID,
@@ -487,4 +490,12 @@ func firstIn(s string, words []string) string {
 		}
 	}
 	return ""
+}
+
+// Refusals returns how many times subscribe sends to openid were answered
+// 43101 (a caller that retries refusals would make it exceed one).
+func (f *Fake) Refusals(openid string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.msgs.refusals[openid]
 }
