@@ -16,7 +16,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/riverqueue/river"
 
+	"govapp/app/console"
 	"govapp/internal/account"
+	"govapp/internal/booking"
 	"govapp/internal/config"
 	"govapp/internal/guide"
 	"govapp/internal/housekeeping"
@@ -27,6 +29,7 @@ import (
 	"govapp/internal/platform/jobs"
 	"govapp/internal/platform/pii"
 	"govapp/internal/platform/ratelimit"
+	"govapp/internal/policy"
 	"govapp/internal/push"
 	"govapp/internal/ticket"
 	"govapp/internal/wechat"
@@ -61,10 +64,13 @@ type App struct {
 	wx       *wechat.Client
 	accounts *account.Service
 	guides   *guide.Service
+	policies *policy.Service
 	push     *push.Service
 	tickets  *ticket.Service
 	oa       *oa.Service
 	oaServer *oaserver.Server // nil when no official account is configured
+	bookings *booking.Service
+	con      *console.Console // the staff web console (/console/)
 	cal      calendars
 	oaClient *wechat.OfficialAccount
 	stopBg   context.CancelFunc
@@ -121,10 +127,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		Followers: a.oa,
 		Throttle:  a.newThrottle(),
 	}, log)
+	a.policies = policy.NewService(a.db, log, a.push, policyGuides{a}, policy.Options{SharedCache: a.cache, Remote: cfg.Redis.URL != "",
+		DetailTTL: cfg.Policies.CacheTTL.D(), LocalTTL: cfg.Policies.LocalCacheTTL.D(), VideoHosts: cfg.Policies.VideoHosts})
+	if err := a.policies.Load(ctx); err != nil {
+		return nil, err
+	}
+	a.push.Register(policy.AudienceKind, a.policies.Subscribers())
 	if err := a.loadCalendar(ctx); err != nil {
 		return nil, err
 	}
 	a.tickets = ticket.NewService(a.db, box, a.cal.get, a.push, contentChecker{a.wx}, cfg.Tickets, a.cfgLoc(), log)
+	a.bookings = booking.NewService(a.db, a.cache, a.bookingCalendar, a.push, a.guides, cfg.Booking, a.cfgLoc(), log)
 	uploadDir := cfg.Tickets.UploadDir
 	if uploadDir == "" {
 		uploadDir = filepath.Join(cfg.DataDir, "uploads")
@@ -133,13 +146,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	a.queue, err = jobs.New(a.db, jobs.Options{
 		Workers: cfg.Jobs.Workers, PollInterval: cfg.Jobs.PollInterval.D(), Work: o.Work, Logger: log,
 		Register: a.registerWorkers,
-		Periodic: []*river.PeriodicJob{housekeeping.Periodic(cfg.Jobs.PurgeInterval.D()), ticket.Periodic(cfg.Tickets.SweepInterval.D())},
+		Periodic: []*river.PeriodicJob{housekeeping.Periodic(cfg.Jobs.PurgeInterval.D()), ticket.Periodic(cfg.Tickets.SweepInterval.D()),
+			booking.Periodic(cfg.Booking.SweepInterval.D())},
 	})
 	if err != nil {
 		return nil, err
 	}
 	a.push.SetQueue(a.queue)
 	a.metrics = newMetrics(a.db, func() bool { return !a.cache.Degraded() })
+	if a.con, err = a.newConsole(); err != nil {
+		return nil, fmt.Errorf("app: console: %w", err)
+	}
 	a.fiber = a.newFiber()
 	if a.openapi, err = a.buildOpenAPI(); err != nil {
 		return nil, fmt.Errorf("app: openapi: %w", err)
@@ -242,10 +259,12 @@ func (a *App) Push() *push.Service { return a.push }
 
 func (a *App) registerWorkers(w *river.Workers) {
 	river.AddWorker(w, &ticket.SweepWorker{S: a.tickets, Log: a.log})
+	river.AddWorker(w, &booking.SweepWorker{S: a.bookings, Log: a.log})
 	river.AddWorker(w, &push.FanoutWorker{S: a.push})
 	river.AddWorker(w, &push.SendWorker{S: a.push})
 	river.AddWorker(w, &housekeeping.PurgeWorker{Log: a.log, Purgers: map[string]housekeeping.Purger{
 		"sessions": accountsPurger{a}, "idempotency_keys": idemPurger{a}, "guide_changes": guidesPurger{a},
+		"policy_changes": policiesPurger{a},
 	}})
 }
 
@@ -306,6 +325,11 @@ func (a *App) Start(ctx context.Context) error {
 	go func() {
 		defer a.bg.Done()
 		a.guides.RunSync(bg, a.cfg.Guides.SyncInterval.D())
+	}()
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		a.policies.RunSync(bg, a.cfg.Policies.SyncInterval.D())
 	}()
 	a.bg.Add(1)
 	go func() {

@@ -4,7 +4,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"govapp/internal/account"
+	"govapp/internal/booking"
 	"govapp/internal/guide"
+	"govapp/internal/policy"
 	"govapp/internal/ticket"
 )
 
@@ -26,7 +28,7 @@ type route struct {
 	Auth       authLevel
 	Roles      []account.Role
 	Idempotent bool   // honours Idempotency-Key
-	Limit      string // extra per-IP rule: "login"
+	Limit      string // extra rule: "login" (per IP, before auth), "booking" (per IP and resident)
 	Tag        string
 	Summary    string
 	Body       any // request body type (for the document)
@@ -118,6 +120,101 @@ func (a *App) routes() []route {
 		{Method: "POST", Path: "/api/v1/admin/guides/:code/retire", Handler: a.retireGuide, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "下线（保留历史版本）", Status: fiber.StatusNoContent},
 		{Method: "GET", Path: "/api/v1/admin/guides/:code/versions", Handler: a.guideVersions, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "历史版本", Resp: versionsResp{}},
 		{Method: "GET", Path: "/api/v1/admin/guides/:code/versions/:version", Handler: a.guideVersion, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "读取某一历史版本", Resp: guideResp{}},
+
+		{Method: "GET", Path: "/api/v1/halls", Handler: a.listHalls, Tag: "预约办事", Summary: "服务大厅：今日开放时间；给出 lat、lng 时按距离排序", Resp: hallListResp{}},
+		{Method: "GET", Path: "/api/v1/halls/:id", Handler: a.getHall, Tag: "预约办事", Summary: "大厅详情：开放时间、窗口与可预约事项", Resp: hallResp{}},
+		{Method: "GET", Path: "/api/v1/halls/:id/slots", Handler: a.hallSlots, Tag: "预约办事", Summary: "某事项某日的可预约时段与余量（guide_code、date）", Resp: slotsResp{}},
+		{Method: "POST", Path: "/api/v1/appointments", Handler: a.book, Auth: authResident, Limit: "booking", Idempotent: true, Tag: "预约办事", Summary: "预约（须绑定手机号；同一事项一个、合计三个有效预约）", Body: bookReq{}, Resp: appointmentResp{}, Status: fiber.StatusCreated},
+		{Method: "GET", Path: "/api/v1/me/appointments", Handler: a.myAppointments, Auth: authResident, Tag: "预约办事", Summary: "我的预约", Resp: appointmentListResp{}},
+		{Method: "POST", Path: "/api/v1/me/appointments/:id/cancel", Handler: a.cancelAppointment, Auth: authResident, Limit: "booking", Tag: "预约办事", Summary: "取消预约（开始前 1 小时截止）", Resp: appointmentResp{}},
+		{Method: "POST", Path: "/api/v1/me/appointments/:id/reschedule", Handler: a.rescheduleAppointment, Auth: authResident, Limit: "booking", Tag: "预约办事", Summary: "改约到另一时段（新时段约到才释放原时段）", Body: rescheduleReq{}, Resp: appointmentResp{}},
+		{Method: "POST", Path: "/api/v1/admin/halls", Handler: a.saveHall, Auth: authStaff, Roles: admins, Tag: "大厅管理", Summary: "新建服务大厅", Body: hallReq{}, Resp: hallResp{}, Status: fiber.StatusCreated},
+		{Method: "PUT", Path: "/api/v1/admin/halls/:id", Handler: a.saveHall, Auth: authStaff, Roles: admins, Tag: "大厅管理", Summary: "修改大厅信息与开放时间", Body: hallReq{}, Resp: hallResp{}},
+		{Method: "POST", Path: "/api/v1/admin/halls/:id/windows", Handler: a.addWindow, Auth: authStaff, Roles: admins, Tag: "大厅管理", Summary: "新增窗口（综合窗口或专窗）", Body: windowReq{}, Resp: windowResp{}, Status: fiber.StatusCreated},
+		{Method: "PUT", Path: "/api/v1/admin/halls/:id/guides", Handler: a.setHallGuides, Auth: authStaff, Roles: admins, Tag: "大厅管理", Summary: "设置大厅可预约的事项及办理窗口", Body: hallGuidesReq{}, Resp: hallGuidesResp{}},
+		{Method: "GET", Path: "/api/v1/admin/halls/:id/schedules", Handler: a.listSchedules, Auth: authStaff, Roles: admins, Tag: "大厅管理", Summary: "排班", Resp: listResp[scheduleResp]{}},
+		{Method: "POST", Path: "/api/v1/admin/halls/:id/schedules", Handler: a.addSchedule, Auth: authStaff, Roles: admins, Tag: "大厅管理", Summary: "新增排班（时段长度、每段名额、哪些天）", Body: scheduleReq{}, Resp: scheduleResp{}, Status: fiber.StatusCreated},
+		{Method: "DELETE", Path: "/api/v1/admin/halls/:id/schedules/:sid", Handler: a.removeSchedule, Auth: authStaff, Roles: admins, Tag: "大厅管理", Summary: "停用排班（已有预约的时段保留）", Status: fiber.StatusNoContent},
+		{Method: "GET", Path: "/api/v1/admin/halls/:id/closures", Handler: a.listClosures, Auth: authStaff, Roles: admins, Tag: "大厅管理", Summary: "闭厅安排", Resp: listResp[closureResp]{}},
+		{Method: "POST", Path: "/api/v1/admin/halls/:id/closures", Handler: a.closeHall, Auth: authStaff, Roles: admins, Tag: "大厅管理", Summary: "闭厅或关闭窗口一天：已有预约由大厅取消并通知（不计爽约）", Body: closureReq{}, Resp: closureResp{}, Status: fiber.StatusCreated},
+		{Method: "POST", Path: "/api/v1/ops/halls/:id/checkin", Handler: a.checkIn, Auth: authStaff, Roles: clerks, Tag: "大厅叫号", Summary: "凭预约码签到，取排队号", Body: checkinReq{}, Resp: queueTicketResp{}, Status: fiber.StatusCreated},
+		{Method: "POST", Path: "/api/v1/ops/halls/:id/walk-ins", Handler: a.walkIn, Auth: authStaff, Roles: clerks, Tag: "大厅叫号", Summary: "现场取号", Body: walkInReq{}, Resp: queueTicketResp{}, Status: fiber.StatusCreated},
+		{Method: "POST", Path: "/api/v1/ops/halls/:id/call-next", Handler: a.queueAction((*booking.Service).CallNext), Auth: authStaff, Roles: clerks, Tag: "大厅叫号", Summary: "叫下一个号到本窗口", Body: windowActionReq{}, Resp: queueTicketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/halls/:id/recall", Handler: a.queueAction((*booking.Service).Recall), Auth: authStaff, Roles: clerks, Tag: "大厅叫号", Summary: "重呼当前号（最多三次）", Body: windowActionReq{}, Resp: queueTicketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/halls/:id/complete", Handler: a.queueAction((*booking.Service).Complete), Auth: authStaff, Roles: clerks, Tag: "大厅叫号", Summary: "当前号办结", Body: windowActionReq{}, Resp: queueTicketResp{}},
+		{Method: "POST", Path: "/api/v1/ops/halls/:id/absent", Handler: a.queueAction((*booking.Service).Absent), Auth: authStaff, Roles: clerks, Tag: "大厅叫号", Summary: "叫号三次未到，标记过号", Body: windowActionReq{}, Resp: queueTicketResp{}},
+		{Method: "GET", Path: "/api/v1/ops/halls/:id/queue", Handler: a.hallQueue, Auth: authStaff, Roles: clerks, Tag: "大厅叫号", Summary: "大厅当日实时队列：待到、等候、在办、平均等候时间", Resp: queueResp{}},
+
+		{Method: "GET", Path: "/api/v1/topics", Handler: a.listTopics, Tag: "政策发布", Summary: "政策主题（含已发布政策数）", Resp: listResp[topicResp]{}},
+		{Method: "GET", Path: "/api/v1/policies", Handler: a.listPolicies, Tag: "政策发布", Summary: "已发布的政策：q 搜索标题、文号与正文，topic 按主题筛选", Resp: policyListResp{}},
+		{Method: "GET", Path: "/api/v1/policies/:id", Handler: a.getPolicy, Tag: "政策发布", Summary: "政策全文、解读与相关办事指南（已撤回的只显示撤回原因）", Resp: policyResp{}},
+		{Method: "GET", Path: "/api/v1/me/subscriptions", Handler: a.getSubscriptions, Auth: authResident, Tag: "政策发布", Summary: "我订阅的政策主题", Resp: subscriptionsResp{}},
+		{Method: "PUT", Path: "/api/v1/me/subscriptions", Handler: a.putSubscriptions, Auth: authResident, Tag: "政策发布", Summary: "设置订阅的政策主题（整体替换；空数组退订全部）", Body: subscriptionsReq{}, Resp: subscriptionsResp{}},
+		{Method: "GET", Path: "/p/:id", Handler: a.policyPage, Tag: "政策发布", Summary: "政策与解读的分享页面（移动端 HTML）", Produces: "text/html"},
+		{Method: "GET", Path: "/api/v1/admin/policies", Handler: a.adminListPolicies, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "全部政策（含草稿、已撤回；status 筛选）", Resp: policyEditorListResp{}},
+		{Method: "POST", Path: "/api/v1/admin/policies", Handler: a.createPolicy, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "新建政策草稿（正文 HTML 入库前清洗）", Body: policyContentReq{}, Resp: policy.Draft{}, Status: fiber.StatusCreated},
+		{Method: "GET", Path: "/api/v1/admin/policies/:id", Handler: a.getPolicyDraft, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "草稿与状态", Resp: policy.Draft{}},
+		{Method: "PUT", Path: "/api/v1/admin/policies/:id", Handler: a.updatePolicy, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "保存草稿（If-Match: 修订号 防止覆盖他人修改）", Body: policyContentReq{}, Resp: policy.Draft{}},
+		{Method: "GET", Path: "/api/v1/admin/policies/:id/preview", Handler: a.previewPolicy, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "预览草稿（format=html 为分享页面样式）", Resp: policyResp{}},
+		{Method: "POST", Path: "/api/v1/admin/policies/:id/publish", Handler: a.publishPolicy, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "发布并推送给订阅其主题的居民（重大政策须附解读）", Resp: policyResp{}},
+		{Method: "POST", Path: "/api/v1/admin/policies/:id/correct", Handler: a.correctPolicy, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "更正：发布修改后的草稿为新版本（notify 为 true 时再次推送）", Body: correctReq{}, Resp: policyResp{}},
+		{Method: "POST", Path: "/api/v1/admin/policies/:id/withdraw", Handler: a.withdrawPolicy, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "撤回（须说明原因，居民可见）", Body: withdrawReq{}, Resp: policyResp{}},
+		{Method: "GET", Path: "/api/v1/admin/policies/:id/versions", Handler: a.policyVersions, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "历史版本与更正说明", Resp: policyVersionsResp{}},
+		{Method: "GET", Path: "/api/v1/admin/policies/:id/deliveries", Handler: a.policyDeliveries, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "推送进度：按结果统计、速率与失败的错误码（推送中实时）", Resp: deliveriesResp{}},
+
+		// The staff console (app/console): pages behind a cookie session; every POST carries the session's CSRF token.
+		{Method: "GET", Path: "/console", Handler: a.con.Auth(nil, a.con.Home), Tag: "控制台", Summary: "工作台首页：按角色进入第一个页面", Produces: "text/html"},
+		{Method: "GET", Path: "/console/login", Handler: a.con.LoginPage, Tag: "控制台", Summary: "工作人员登录页", Produces: "text/html"},
+		{Method: "POST", Path: "/console/login", Handler: a.con.Login, Limit: "login", Tag: "控制台", Summary: "登录（表单；会话令牌写入 HttpOnly Cookie）", Produces: "text/html"},
+		{Method: "POST", Path: "/console/logout", Handler: a.con.Auth(nil, a.con.Logout), Tag: "控制台", Summary: "退出登录（注销会话）", Produces: "text/html"},
+		{Method: "GET", Path: "/console/assets/:name", Handler: a.con.Asset, Tag: "控制台", Summary: "控制台样式表与脚本", Produces: "text/css"},
+		{Method: "GET", Path: "/console/tickets", Handler: a.con.Auth(ticketStaff, a.con.Queue), Tag: "控制台", Summary: "工单队列：筛选、办理时限倒计时（超期标红）；承办单位只见本单位", Produces: "text/html"},
+		{Method: "GET", Path: "/console/tickets/new", Handler: a.con.Auth(operators, a.con.NewCall), Tag: "控制台", Summary: "登记来电表单", Produces: "text/html"},
+		{Method: "POST", Path: "/console/tickets", Handler: a.con.Auth(operators, a.con.RecordCall), Tag: "控制台", Summary: "登记来电为热线工单", Produces: "text/html"},
+		{Method: "GET", Path: "/console/tickets/:no", Handler: a.con.Auth(ticketStaff, a.con.Ticket), Tag: "控制台", Summary: "工单详情：办理过程、当前可执行的操作、疑似重复诉求", Produces: "text/html"},
+		{Method: "POST", Path: "/console/tickets/:no/actions/:action", Handler: a.con.Auth(ticketStaff, a.con.Act), Tag: "控制台", Summary: "办理操作（受理、派单、签收、答复、退单、延期、审核、合并…）", Produces: "text/html"},
+		{Method: "GET", Path: "/console/tickets/:no/publication", Handler: a.con.Auth(operators, a.con.Publication), Tag: "控制台", Summary: "公开前的脱敏对照", Produces: "text/html"},
+		{Method: "POST", Path: "/console/tickets/:no/publication", Handler: a.con.Auth(operators, a.con.Publish), Tag: "控制台", Summary: "公开办理结果", Produces: "text/html"},
+		{Method: "GET", Path: "/console/stats", Handler: a.con.Auth(operators, a.con.Stats), Tag: "控制台", Summary: "按承办单位的诉求统计", Produces: "text/html"},
+		{Method: "GET", Path: "/console/hall", Handler: a.con.Auth(clerks, a.con.Hall), Tag: "控制台", Summary: "今日大厅：签到、取号、各窗口叫号、等候队列（自动刷新）", Produces: "text/html"},
+		{Method: "POST", Path: "/console/hall/checkin", Handler: a.con.Auth(clerks, a.con.CheckIn), Tag: "控制台", Summary: "凭预约码签到取号", Produces: "text/html"},
+		{Method: "POST", Path: "/console/hall/walk-ins", Handler: a.con.Auth(clerks, a.con.WalkIn), Tag: "控制台", Summary: "现场取号", Produces: "text/html"},
+		{Method: "POST", Path: "/console/hall/queue/:action", Handler: a.con.Auth(clerks, a.con.QueueAction), Tag: "控制台", Summary: "叫下一号、重呼、办结、过号", Produces: "text/html"},
+		{Method: "GET", Path: "/console/guides", Handler: a.con.Auth(editors, a.con.Guides), Tag: "控制台", Summary: "办事指南列表（含草稿、已下线）", Produces: "text/html"},
+		{Method: "GET", Path: "/console/guides/new", Handler: a.con.Auth(editors, a.con.NewGuide), Tag: "控制台", Summary: "新建办事指南表单", Produces: "text/html"},
+		{Method: "POST", Path: "/console/guides", Handler: a.con.Auth(editors, a.con.CreateGuide), Tag: "控制台", Summary: "保存新的办事指南草稿", Produces: "text/html"},
+		{Method: "GET", Path: "/console/guides/:code", Handler: a.con.Auth(editors, a.con.Guide), Tag: "控制台", Summary: "编辑办事指南草稿、历史版本", Produces: "text/html"},
+		{Method: "POST", Path: "/console/guides/:code", Handler: a.con.Auth(editors, a.con.SaveGuide), Tag: "控制台", Summary: "保存办事指南草稿", Produces: "text/html"},
+		{Method: "GET", Path: "/console/guides/:code/preview", Handler: a.con.Auth(editors, a.con.GuidePreview), Tag: "控制台", Summary: "预览草稿（居民看到的样子）", Produces: "text/html"},
+		{Method: "POST", Path: "/console/guides/:code/publish", Handler: a.con.Auth(editors, a.con.PublishGuide), Tag: "控制台", Summary: "发布办事指南新版本", Produces: "text/html"},
+		{Method: "GET", Path: "/console/guides/:code/versions/:version", Handler: a.con.Auth(editors, a.con.GuideVersion), Tag: "控制台", Summary: "查看办事指南某一历史版本", Produces: "text/html"},
+		{Method: "GET", Path: "/console/policies", Handler: a.con.Auth(editors, a.con.Policies), Tag: "控制台", Summary: "政策列表（含草稿、已撤回）", Produces: "text/html"},
+		{Method: "GET", Path: "/console/policies/new", Handler: a.con.Auth(editors, a.con.NewPolicy), Tag: "控制台", Summary: "新建政策表单", Produces: "text/html"},
+		{Method: "POST", Path: "/console/policies", Handler: a.con.Auth(editors, a.con.CreatePolicy), Tag: "控制台", Summary: "保存新的政策草稿", Produces: "text/html"},
+		{Method: "GET", Path: "/console/policies/:id", Handler: a.con.Auth(editors, a.con.Policy), Tag: "控制台", Summary: "编辑政策草稿、发布、更正、撤回、历史版本", Produces: "text/html"},
+		{Method: "POST", Path: "/console/policies/:id", Handler: a.con.Auth(editors, a.con.SavePolicy), Tag: "控制台", Summary: "保存政策草稿", Produces: "text/html"},
+		{Method: "GET", Path: "/console/policies/:id/preview", Handler: a.con.Auth(editors, a.con.PolicyPreview), Tag: "控制台", Summary: "预览政策草稿（居民看到的页面）", Produces: "text/html"},
+		{Method: "POST", Path: "/console/policies/:id/publish", Handler: a.con.Auth(editors, a.con.PublishPolicy), Tag: "控制台", Summary: "发布政策并推送", Produces: "text/html"},
+		{Method: "POST", Path: "/console/policies/:id/correct", Handler: a.con.Auth(editors, a.con.CorrectPolicy), Tag: "控制台", Summary: "发布政策更正", Produces: "text/html"},
+		{Method: "POST", Path: "/console/policies/:id/withdraw", Handler: a.con.Auth(editors, a.con.WithdrawPolicy), Tag: "控制台", Summary: "撤回政策", Produces: "text/html"},
+		{Method: "GET", Path: "/console/policies/:id/deliveries", Handler: a.con.Auth(editors, a.con.Deliveries), Tag: "控制台", Summary: "政策推送进度（推送中自动刷新）", Produces: "text/html"},
+		{Method: "GET", Path: "/console/staff", Handler: a.con.Auth(admins, a.con.Staff), Tag: "控制台", Summary: "工作人员账号", Produces: "text/html"},
+		{Method: "POST", Path: "/console/staff", Handler: a.con.Auth(admins, a.con.CreateStaff), Tag: "控制台", Summary: "创建工作人员账号", Produces: "text/html"},
+		{Method: "POST", Path: "/console/staff/:id", Handler: a.con.Auth(admins, a.con.UpdateStaff), Tag: "控制台", Summary: "修改角色、部门、大厅或停用账号", Produces: "text/html"},
+		{Method: "POST", Path: "/console/staff/:id/password", Handler: a.con.Auth(admins, a.con.ResetPassword), Tag: "控制台", Summary: "重置工作人员密码", Produces: "text/html"},
+		{Method: "GET", Path: "/console/departments", Handler: a.con.Auth(admins, a.con.Departments), Tag: "控制台", Summary: "部门树", Produces: "text/html"},
+		{Method: "POST", Path: "/console/departments", Handler: a.con.Auth(admins, a.con.CreateDepartment), Tag: "控制台", Summary: "添加部门", Produces: "text/html"},
+		{Method: "GET", Path: "/console/calendar", Handler: a.con.Auth(admins, a.con.Calendar), Tag: "控制台", Summary: "节假日与调休日历", Produces: "text/html"},
+		{Method: "POST", Path: "/console/calendar", Handler: a.con.Auth(admins, a.con.SetCalendarDay), Tag: "控制台", Summary: "设置某日放假或调休上班", Produces: "text/html"},
+		{Method: "GET", Path: "/console/halls", Handler: a.con.Auth(admins, a.con.HallsAdmin), Tag: "控制台", Summary: "服务大厅列表", Produces: "text/html"},
+		{Method: "POST", Path: "/console/halls", Handler: a.con.Auth(admins, a.con.SaveHall), Tag: "控制台", Summary: "新建服务大厅", Produces: "text/html"},
+		{Method: "GET", Path: "/console/halls/:id", Handler: a.con.Auth(admins, a.con.HallAdmin), Tag: "控制台", Summary: "大厅的窗口、可预约事项、排班与闭厅", Produces: "text/html"},
+		{Method: "POST", Path: "/console/halls/:id", Handler: a.con.Auth(admins, a.con.SaveHall), Tag: "控制台", Summary: "修改大厅信息与开放时间", Produces: "text/html"},
+		{Method: "POST", Path: "/console/halls/:id/windows", Handler: a.con.Auth(admins, a.con.AddWindow), Tag: "控制台", Summary: "新增窗口", Produces: "text/html"},
+		{Method: "POST", Path: "/console/halls/:id/guides", Handler: a.con.Auth(admins, a.con.SetHallGuides), Tag: "控制台", Summary: "设置可预约事项", Produces: "text/html"},
+		{Method: "POST", Path: "/console/halls/:id/schedules", Handler: a.con.Auth(admins, a.con.AddSchedule), Tag: "控制台", Summary: "新增排班", Produces: "text/html"},
+		{Method: "POST", Path: "/console/halls/:id/schedules/:sid/delete", Handler: a.con.Auth(admins, a.con.RemoveSchedule), Tag: "控制台", Summary: "停用排班", Produces: "text/html"},
+		{Method: "POST", Path: "/console/halls/:id/closures", Handler: a.con.Auth(admins, a.con.CloseHall), Tag: "控制台", Summary: "闭厅或关闭窗口一天", Produces: "text/html"},
 	}
 }
 
@@ -138,6 +235,9 @@ func (a *App) mount(f *fiber.App) {
 		}
 		if r.Auth != authNone {
 			chain = append(chain, a.requireAuth(r.Auth, r.Roles))
+		}
+		if r.Limit == "booking" {
+			chain = append(chain, a.limitBooking)
 		}
 		if r.Idempotent {
 			chain = append(chain, a.idempotent)

@@ -108,7 +108,13 @@ func seedCmd(ctx context.Context, _ []string) error {
 	if err := seed.Run(ctx, a.Accounts(), os.Stdout); err != nil {
 		return err
 	}
-	return seed.Guides(ctx, a.Guides(), os.Stdout)
+	if err := seed.Guides(ctx, a.Guides(), os.Stdout); err != nil {
+		return err
+	}
+	if err := seed.Halls(ctx, a.Bookings(), a.Accounts(), a.Guides(), os.Stdout); err != nil {
+		return err
+	}
+	return seed.Policies(ctx, a.Policies(), os.Stdout)
 }
 
 func importGuides(ctx context.Context, args []string) error {

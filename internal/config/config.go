@@ -52,8 +52,10 @@ type Config struct {
 	Idempotency Idempotency `yaml:"idempotency"`
 	Jobs        Jobs        `yaml:"jobs"`
 	Guides      Guides      `yaml:"guides"`
+	Policies    Policies    `yaml:"policies"`
 	Push        Push        `yaml:"push"`
 	Tickets     Tickets     `yaml:"tickets"`
+	Booking     Booking     `yaml:"booking"`
 	WeChat      WeChat      `yaml:"wechat"`
 	Log         Log         `yaml:"log"`
 
@@ -147,6 +149,18 @@ type Guides struct {
 	LocalCacheTTL Duration `yaml:"local_cache_ttl"` // and in the in-process layer (production)
 }
 
+// Policies configures the policy catalogue, its caches and what policy
+// bodies may embed.
+type Policies struct {
+	// SyncInterval is how often an instance follows the policy change feed.
+	SyncInterval  Duration `yaml:"sync_interval"`
+	CacheTTL      Duration `yaml:"cache_ttl"`       // a published version in the shared cache
+	LocalCacheTTL Duration `yaml:"local_cache_ttl"` // and in the in-process layer (production)
+	// VideoHosts are the only hosts whose video players a policy body may
+	// embed (https iframes); empty allows no iframe at all.
+	VideoHosts []string `yaml:"video_hosts"`
+}
+
 // Push configures the push pipeline.
 type Push struct {
 	// RatePerSecond caps sends across all instances (WeChat's daily quota
@@ -192,6 +206,29 @@ type Tickets struct {
 	UploadMaxBytes        int      `yaml:"upload_max_bytes"`
 	UploadDir             string   `yaml:"upload_dir"`     // empty: <data_dir>/uploads
 	SweepInterval         Duration `yaml:"sweep_interval"` // how often reminders, overdue flags and auto-close run
+}
+
+// Booking configures appointments (SPEC §6): when slots open, what a
+// resident may cancel, the no-show rule, check-in, reminders, the availability
+// cache and the booking rate limits. One active appointment per person and
+// item is a database rule (a unique index), not a setting.
+type Booking struct {
+	ReleaseDaysAhead int      `yaml:"release_days_ahead"` // a day's slots open this many days before it
+	ReleaseTime      string   `yaml:"release_time"`       // at this local time (HH:MM): the moment of the rush
+	CancelCutoff     Duration `yaml:"cancel_cutoff"`      // cancel or reschedule until this long before the start
+	ReturnDelay      Duration `yaml:"return_delay"`       // a cancelled place returns to the pool after this
+	MaxActive        int      `yaml:"max_active"`         // active appointments per person, all items together
+	CheckinOpens     Duration `yaml:"checkin_opens"`      // check-in opens this long before the start
+	Grace            Duration `yaml:"grace"`              // and closes this long after the end; then no_show
+	NoShowLimit      int      `yaml:"no_show_limit"`      // this many no-shows
+	NoShowWindow     Duration `yaml:"no_show_window"`     // within this
+	NoShowBar        Duration `yaml:"no_show_bar"`        // bar booking for this long
+	ReminderEvening  string   `yaml:"reminder_evening"`   // HH:MM the evening before
+	ReminderBefore   Duration `yaml:"reminder_before"`    // and this long before the start
+	SlotsCacheTTL    Duration `yaml:"slots_cache_ttl"`    // slot availability in the cache
+	PerPerson        Rule     `yaml:"per_person"`         // booking writes per resident
+	PerIP            Rule     `yaml:"per_ip"`             // and per IP
+	SweepInterval    Duration `yaml:"sweep_interval"`     // slot release, returned places, no-shows, reminders
 }
 
 // WeChat configures the mini-program and the official account.
@@ -254,8 +291,16 @@ func Defaults(profile string) Config {
 			Categories: []string{"城市管理", "住房城建", "劳动保障", "交通出行", "生态环境", "教育", "医疗卫生", "市场监管",
 				"社会治安", "民政服务", "政务服务", "其他"},
 			DuplicateRadiusMeters: 500, DuplicateSimilarity: 0.3, UploadMaxBytes: 5 << 20, SweepInterval: Duration(time.Minute)},
+		Booking: Booking{ReleaseDaysAhead: 7, ReleaseTime: "08:00", CancelCutoff: Duration(time.Hour), MaxActive: 3,
+			CheckinOpens: Duration(30 * time.Minute), Grace: Duration(15 * time.Minute), NoShowLimit: 3,
+			NoShowWindow: Duration(90 * 24 * time.Hour), NoShowBar: Duration(30 * 24 * time.Hour), ReminderEvening: "18:00",
+			ReminderBefore: Duration(time.Hour), SlotsCacheTTL: Duration(2 * time.Second),
+			PerPerson: Rule{Limit: 10, Window: Duration(time.Minute)}, PerIP: Rule{Limit: 300, Window: Duration(time.Minute)},
+			SweepInterval: Duration(time.Minute)},
 		Guides: Guides{SyncInterval: Duration(500 * time.Millisecond), CacheTTL: Duration(time.Hour), LocalCacheTTL: Duration(time.Minute)},
 		Jobs:   Jobs{Workers: 10, PollInterval: Duration(500 * time.Millisecond), PurgeInterval: Duration(time.Hour), RunInServe: true},
+		Policies: Policies{SyncInterval: Duration(500 * time.Millisecond), CacheTTL: Duration(time.Hour), LocalCacheTTL: Duration(time.Minute),
+			VideoHosts: []string{"v.qq.com", "player.bilibili.com"}},
 		WeChat: WeChat{
 			Fake: true, HTTPTimeout: Duration(5 * time.Second),
 			MP: App{AppID: "wxfakeminiprogram0", Secret: "fake-mp-secret"},
@@ -423,6 +468,10 @@ func (c Config) Validate() error {
 	if c.Guides.SyncInterval <= 0 {
 		problems = append(problems, "guides.sync_interval must be positive")
 	}
+	if c.Policies.SyncInterval <= 0 {
+		problems = append(problems, "policies.sync_interval must be positive")
+	}
+	problems = append(problems, c.Booking.problems()...)
 	if c.Auth.PasswordCost < 4 || c.Auth.PasswordCost > 16 {
 		problems = append(problems, "auth.password_cost must be between 4 and 16")
 	}
@@ -494,6 +543,23 @@ func embeddedSecret(dataDir string) (string, error) {
 		return "", fmt.Errorf("config: write %s: %w", path, err)
 	}
 	return key, nil
+}
+
+func (b Booking) problems() []string {
+	var out []string
+	for name, v := range map[string]string{"release_time": b.ReleaseTime, "reminder_evening": b.ReminderEvening} {
+		if _, err := time.Parse("15:04", v); err != nil || len(v) != 5 {
+			out = append(out, "booking."+name+" must be a local time HH:MM")
+		}
+	}
+	if b.ReleaseDaysAhead < 1 || b.ReleaseDaysAhead > 60 || b.MaxActive < 1 || b.NoShowLimit < 1 {
+		out = append(out, "booking: release_days_ahead must be 1–60, max_active and no_show_limit at least 1")
+	}
+	if b.CancelCutoff < 0 || b.ReturnDelay < 0 || b.Grace < 0 || b.CheckinOpens < 0 || b.NoShowWindow <= 0 || b.NoShowBar <= 0 ||
+		b.ReminderBefore <= 0 || b.SlotsCacheTTL <= 0 || b.SweepInterval <= 0 {
+		out = append(out, "booking: durations must not be negative; no_show_window, no_show_bar, reminder_before, slots_cache_ttl and sweep_interval must be positive")
+	}
+	return out
 }
 
 // IsProduction reports whether the production profile is active.
