@@ -58,6 +58,9 @@ func runProfile(ctx context.Context, t *table, profile string, o options) {
 	if err := benchSearch(ctx, t, profile, inst, seeds, o); err != nil {
 		t.fail(profile, "search", err)
 	}
+	if err := benchBooking(ctx, t, profile, inst); err != nil {
+		t.fail(profile, "booking", err)
+	}
 	benchPush(ctx, t, profile)
 	_, rss := memoryMB()
 	t.info(profile, "resident set at end of profile", fmt.Sprintf("%.0f MB", rss))
