@@ -75,7 +75,7 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 			return s.scheduleRetries(ctx, job.Args)
 		}
 		results := s.sendChunk(ctx, chunk)
-		if err := s.record(context.WithoutCancel(ctx), chunk, results); err != nil {
+		if err := s.recordRetrying(context.WithoutCancel(ctx), chunk, results); err != nil {
 			return err
 		}
 	}
@@ -248,6 +248,21 @@ func (s *Service) sendChunk(ctx context.Context, cs []*claimed) []Result {
 		cancel()
 	}
 	return out
+}
+
+// recordRetrying records a chunk's outcomes, trying again for a while when
+// the database is busy or briefly unreachable: the sends happened, and an
+// outcome given up here would be resolved as unknown (failed -2) later.
+func (s *Service) recordRetrying(ctx context.Context, cs []*claimed, results []Result) error {
+	var err error
+	for attempt := 0; attempt < 6; attempt++ {
+		if err = s.record(ctx, cs, results); err == nil {
+			return nil
+		}
+		s.log.WarnContext(ctx, "push: recording outcomes failed, retrying", "attempt", attempt+1, "err", err)
+		time.Sleep(time.Duration(250<<attempt) * time.Millisecond)
+	}
+	return err
 }
 
 // record stores the outcome of each send of a chunk in one transaction.
