@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"govapp/internal/platform/errs"
+	"govapp/internal/platform/paging"
 )
 
 // Appointment statuses (SPEC §6).
@@ -225,7 +226,7 @@ var (
 	ErrNothingCalled       = errs.New(errs.KindConflict, "nothing_called", "该窗口当前没有叫号")
 	ErrRecallLimit         = errs.New(errs.KindConflict, "recall_limit", "已叫号三次，请标记过号")
 	ErrAbsentTooSoon       = errs.New(errs.KindConflict, "absent_too_soon", "叫号三次未到方可标记过号")
-	ErrBadCursor           = errs.InvalidField("cursor", "无效的分页游标")
+	ErrBadCursor           = paging.ErrBadCursor
 )
 
 // localDay formats t's date in loc as 2006-01-02.

@@ -2,18 +2,17 @@ package guide
 
 import (
 	"context"
-	"encoding/base64"
-	"strconv"
 	"strings"
 	"time"
 
 	"govapp/internal/platform/db"
 	"govapp/internal/platform/errs"
+	"govapp/internal/platform/paging"
 	"govapp/internal/search"
 )
 
 // ErrBadCursor is returned for a cursor this server did not issue.
-var ErrBadCursor = errs.InvalidField("cursor", "无效的分页游标")
+var ErrBadCursor = paging.ErrBadCursor
 
 // maxSearchResults bounds how deep a search can be paged.
 const maxSearchResults = 200
@@ -32,28 +31,9 @@ type Page struct {
 	NextCursor string `json:"next_cursor"`
 }
 
-func encodeCursor(offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
-}
+func encodeCursor(offset int) string { return paging.EncodeOffset(offset) }
 
-// decodeCursor returns the offset a cursor stands for ("" is the start).
-func decodeCursor(c string) (int, error) {
-	if c == "" {
-		return 0, nil
-	}
-	if len(c) > 64 {
-		return 0, ErrBadCursor
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !strings.HasPrefix(string(b), "o:") {
-		return 0, ErrBadCursor
-	}
-	n, err := strconv.Atoi(string(b[2:]))
-	if err != nil || n < 0 || n > 1_000_000 {
-		return 0, ErrBadCursor
-	}
-	return n, nil
-}
+func decodeCursor(c string) (int, error) { return paging.DecodeOffset(c) }
 
 // List pages through the published guides, ranked by relevance when q is set.
 func (s *Service) List(q ListQuery) (Page, error) {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"govapp/internal/platform/db"
-	"govapp/internal/platform/errs"
+	"govapp/internal/platform/paging"
 	"govapp/internal/platform/pii"
 )
 
@@ -195,7 +195,7 @@ type Summary struct {
 }
 
 // ErrBadCursor is returned for a cursor this server did not issue.
-var ErrBadCursor = errs.InvalidField("cursor", "无效的分页游标")
+var ErrBadCursor = paging.ErrBadCursor
 
 func parseCursor(c string) (int64, error) {
 	if c == "" {
