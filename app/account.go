@@ -113,6 +113,22 @@ func (a *App) logout(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+type refreshResp struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// refresh rotates the caller's token: the old one stops working at once on
+// this instance (and within auth.session_cache_ttl on the others).
+func (a *App) refresh(c *fiber.Ctx) error {
+	tok, _ := c.Locals(localToken).(string)
+	s, err := a.accounts.Refresh(c.UserContext(), tok)
+	if err != nil {
+		return err
+	}
+	return c.JSON(refreshResp{Token: s.Token, ExpiresAt: s.ExpiresAt})
+}
+
 func (a *App) me(c *fiber.Ctx) error {
 	p := principal(c)
 	if p.IsStaff() {

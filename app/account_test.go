@@ -204,3 +204,34 @@ func TestResidentCannotReachStaffRoutes(t *testing.T) {
 		}
 	})
 }
+
+// TestTokenRotation: POST /api/v1/auth/refresh gives a new token and the old
+// one stops working at once, for residents and staff alike.
+func TestTokenRotation(t *testing.T) {
+	eachBackend(t, func(t *testing.T, a *testApp) {
+		for name, old := range map[string]string{
+			"resident": a.devLogin("o-rotation", ""),
+			"staff":    a.staffToken("rot-admin", account.RoleAdmin, ""),
+		} {
+			t.Run(name, func(t *testing.T) {
+				r := a.do("POST", "/api/v1/auth/refresh", old, nil)
+				if r.Status != 200 {
+					t.Fatalf("refresh: %d %s", r.Status, r.Body)
+				}
+				fresh, _ := r.json(t)["token"].(string)
+				if fresh == "" || fresh == old {
+					t.Fatalf("refresh gave token %q", fresh)
+				}
+				if r := a.do("GET", "/api/v1/me", old, nil); r.Status != 401 || r.errorCode(t) != "invalid_token" {
+					t.Fatalf("old token after refresh: %d %s", r.Status, r.Body)
+				}
+				if r := a.do("GET", "/api/v1/me", fresh, nil); r.Status != 200 {
+					t.Fatalf("new token: %d %s", r.Status, r.Body)
+				}
+				if r := a.do("POST", "/api/v1/auth/refresh", old, nil); r.Status != 401 {
+					t.Fatalf("refreshing a rotated token: %d %s", r.Status, r.Body)
+				}
+			})
+		}
+	})
+}

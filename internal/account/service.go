@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/maypok86/otter/v2"
 
 	"govapp/internal/config"
 	"govapp/internal/platform/db"
@@ -32,11 +33,28 @@ type Service struct {
 	// wrong username costs as much time as a wrong password.
 	dummyHash []byte
 	dummyOnce sync.Once
+	// sessions holds resolved resident sessions for cfg.SessionCacheTTL, so
+	// that a rush of requests (a sold-out slot asked for again and again)
+	// does not read the sessions table each time. Staff sessions are always
+	// read: disabling a staff member must take effect at once everywhere.
+	sessions *otter.Cache[string, cachedSession]
+}
+
+type cachedSession struct {
+	p       Principal
+	expires time.Time
 }
 
 // NewService returns the account service.
 func NewService(d *db.DB, box *pii.Box, wx WeChat, cfg config.Auth, log *slog.Logger) *Service {
-	return &Service{db: d, box: box, wx: wx, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }}
+	s := &Service{db: d, box: box, wx: wx, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }}
+	if ttl := cfg.SessionCacheTTL.D(); ttl > 0 {
+		s.sessions = otter.Must(&otter.Options[string, cachedSession]{
+			MaximumSize:      100_000,
+			ExpiryCalculator: otter.ExpiryWriting[string, cachedSession](ttl),
+		})
+	}
+	return s
 }
 
 // SetClock replaces the clock (tests).
@@ -175,12 +193,23 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	if !strings.HasPrefix(token, "gv_") || len(token) > 128 {
 		return Principal{}, ErrInvalidToken
 	}
-	sess, err := findSession(ctx, s.db, s.box.TokenHash(token), s.now())
+	hash := s.box.TokenHash(token)
+	now := s.now()
+	if s.sessions != nil {
+		if c, ok := s.sessions.GetIfPresent(hash); ok && now.Before(c.expires) {
+			return c.p, nil
+		}
+	}
+	sess, err := findSession(ctx, s.db, hash, now)
 	if err != nil {
 		return Principal{}, err
 	}
 	if sess.SubjectKind == KindResident {
-		return Principal{Kind: KindResident, ID: sess.SubjectID, Role: RoleResident, SessionID: sess.ID}, nil
+		p := Principal{Kind: KindResident, ID: sess.SubjectID, Role: RoleResident, SessionID: sess.ID}
+		if s.sessions != nil {
+			s.sessions.Set(hash, cachedSession{p: p, expires: sess.ExpiresAt})
+		}
+		return p, nil
 	}
 	row, err := getStaff(ctx, s.db, sess.SubjectID)
 	if errors.Is(err, ErrStaffNotFound) {
@@ -197,9 +226,52 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		DeptPath: st.DeptPath, HallID: st.HallID, SessionID: sess.ID}, nil
 }
 
+// Refresh rotates a token: in one transaction the old token is revoked and a
+// new one with a fresh lifetime is issued to the same resident or staff
+// member. Of two refreshes of one token, one succeeds and the other finds
+// the token gone (ErrInvalidToken).
+func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
+	if !strings.HasPrefix(token, "gv_") || len(token) > 128 {
+		return Session{}, ErrInvalidToken
+	}
+	hash := s.box.TokenHash(token)
+	if s.sessions != nil {
+		s.sessions.Invalidate(hash)
+	}
+	now := s.now()
+	var out Session
+	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
+		sess, err := findSession(ctx, tx, hash, now)
+		if err != nil {
+			return err
+		}
+		n, err := deleteSession(ctx, tx, hash)
+		if err != nil {
+			return err
+		}
+		if n == 0 { // refreshed or logged out meanwhile
+			return ErrInvalidToken
+		}
+		ttl := s.cfg.ResidentTokenTTL.D()
+		if sess.SubjectKind == KindStaff {
+			ttl = s.cfg.StaffTokenTTL.D()
+		}
+		out, err = s.newSession(ctx, tx, sess.SubjectKind, sess.SubjectID, ttl, now)
+		return err
+	})
+	if err != nil {
+		return Session{}, db.MapError(err, nil, nil)
+	}
+	return out, nil
+}
+
 // Logout revokes the token; an unknown token is ErrInvalidToken.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	n, err := deleteSession(ctx, s.db, s.box.TokenHash(token))
+	hash := s.box.TokenHash(token)
+	if s.sessions != nil {
+		s.sessions.Invalidate(hash)
+	}
+	n, err := deleteSession(ctx, s.db, hash)
 	if err != nil {
 		return db.MapError(err, nil, nil)
 	}

@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -312,6 +314,61 @@ func TestSessions(t *testing.T) {
 			}
 		})
 
+		t.Run("refresh rotates the token", func(t *testing.T) {
+			old := login(t, "o-rotate")
+			p, err := f.svc.Authenticate(ctx, old.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.clock.Advance(f.cfg.ResidentTokenTTL.D() / 2)
+			fresh, err := f.svc.Refresh(ctx, old.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fresh.Token == old.Token || !fresh.ExpiresAt.Equal(f.clock.Now().Add(f.cfg.ResidentTokenTTL.D())) {
+				t.Fatalf("refreshed session %+v: want a new token expiring a full lifetime from now", fresh)
+			}
+			_, err = f.svc.Authenticate(ctx, old.Token)
+			wantErr(t, err, account.ErrInvalidToken)
+			q, err := f.svc.Authenticate(ctx, fresh.Token)
+			if err != nil || q.ID != p.ID || q.Kind != p.Kind {
+				t.Fatalf("new token = %+v, %v; want the same resident %d", q, err, p.ID)
+			}
+			// past the old token's end, the new one still works
+			f.clock.Advance(f.cfg.ResidentTokenTTL.D()/2 + time.Hour)
+			if _, err := f.svc.Authenticate(ctx, fresh.Token); err != nil {
+				t.Fatalf("refreshed token after the old one's expiry: %v", err)
+			}
+			_, err = f.svc.Refresh(ctx, old.Token)
+			wantErr(t, err, account.ErrInvalidToken)
+		})
+
+		t.Run("two refreshes of one token: one wins", func(t *testing.T) {
+			sess := login(t, "o-rotate-race")
+			var wg sync.WaitGroup
+			results := make([]error, 8)
+			for i := range results {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, results[i] = f.svc.Refresh(ctx, sess.Token)
+				}()
+			}
+			wg.Wait()
+			won := 0
+			for _, err := range results {
+				switch {
+				case err == nil:
+					won++
+				case !errors.Is(err, account.ErrInvalidToken):
+					t.Fatalf("a losing refresh failed with %v, want ErrInvalidToken", err)
+				}
+			}
+			if won != 1 {
+				t.Fatalf("%d refreshes of one token succeeded, want 1", won)
+			}
+		})
+
 		t.Run("tokens are stored hashed", func(t *testing.T) {
 			sess := login(t, "o-hashed")
 			var hashes []string
@@ -329,5 +386,67 @@ func TestSessions(t *testing.T) {
 				t.Fatal("no session row holds the token's hash")
 			}
 		})
+	})
+}
+
+// TestSessionCache: an instance keeps a resident's resolved session for
+// auth.session_cache_ttl, so a logout on another instance (here: the row
+// deleted behind the service's back) is seen after at most that long; a
+// logout through this instance is seen at once, and 0 turns the cache off.
+func TestSessionCache(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		const ttl = 300 * time.Millisecond
+		for _, tc := range []struct {
+			name   string
+			ttl    time.Duration
+			cached bool
+		}{{"cached for session_cache_ttl", ttl, true}, {"off", 0, false}} {
+			t.Run(tc.name, func(t *testing.T) {
+				f := newFixture(t, d, func(a *config.Auth) { a.SessionCacheTTL = config.Duration(tc.ttl) })
+				sess, _, err := f.svc.DevLogin(ctx, "o-cache-"+strings.ReplaceAll(tc.name, " ", "-"), "", "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.svc.Authenticate(ctx, sess.Token); err != nil {
+					t.Fatal(err)
+				}
+				f.exec(t, `DELETE FROM sessions WHERE token_hash = ?`, f.box.TokenHash(sess.Token))
+				_, err = f.svc.Authenticate(ctx, sess.Token)
+				if tc.cached && err != nil {
+					t.Fatalf("within the cache TTL the revoked-elsewhere session was refused: %v", err)
+				}
+				if !tc.cached {
+					wantErr(t, err, account.ErrInvalidToken)
+					return
+				}
+				deadline := time.Now().Add(ttl + 2*time.Second)
+				for {
+					if _, err = f.svc.Authenticate(ctx, sess.Token); err != nil {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("a session deleted elsewhere still works %v after; the cache TTL is %v", ttl+2*time.Second, ttl)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+				wantErr(t, err, account.ErrInvalidToken)
+
+				// logout through this instance: refused at once, cache or not
+				again, _, err := f.svc.DevLogin(ctx, "o-cache-logout", "", "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.svc.Authenticate(ctx, again.Token); err != nil {
+					t.Fatal(err)
+				}
+				if err := f.svc.Logout(ctx, again.Token); err != nil {
+					t.Fatal(err)
+				}
+				_, err = f.svc.Authenticate(ctx, again.Token)
+				wantErr(t, err, account.ErrInvalidToken)
+			})
+		}
 	})
 }

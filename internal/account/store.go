@@ -135,13 +135,14 @@ func insertSession(ctx context.Context, q db.Queryer, tokenHash, kind string, su
 }
 
 type sessionRow struct {
-	ID          int64  `db:"id"`
-	SubjectKind string `db:"subject_kind"`
-	SubjectID   int64  `db:"subject_id"`
+	ID          int64     `db:"id"`
+	SubjectKind string    `db:"subject_kind"`
+	SubjectID   int64     `db:"subject_id"`
+	ExpiresAt   time.Time `db:"expires_at"`
 }
 
 func findSession(ctx context.Context, q db.Queryer, tokenHash string, now time.Time) (sessionRow, error) {
-	const stmt = `SELECT id, subject_kind, subject_id FROM sessions WHERE token_hash = ? AND expires_at > ?`
+	const stmt = `SELECT id, subject_kind, subject_id, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?`
 	var s sessionRow
 	err := q.GetContext(ctx, &s, q.Rebind(stmt), tokenHash, now)
 	if errors.Is(err, sql.ErrNoRows) {

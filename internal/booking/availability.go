@@ -123,18 +123,29 @@ func (s *Service) dropDays(ctx context.Context, hallID int64) {
 
 // knownFull reports whether a booking found the slot full a moment ago: a
 // sold-out answer that spares the database. It only ever refuses, for at
-// most slots_cache_ttl, and is dropped when a place returns.
+// most slots_cache_ttl, and is dropped when a place returns. The note is
+// kept in the shared cache and, so that a rush on a sold-out slot costs no
+// network round trip, in this process as well; a place returned through
+// another instance is seen here when the local note expires.
 func (s *Service) knownFull(ctx context.Context, slotID int64) bool {
-	_, err := s.cache.Get(ctx, s.fullKey(slotID))
-	return err == nil
+	if _, ok := s.fullHere.GetIfPresent(slotID); ok {
+		return true
+	}
+	if _, err := s.cache.Get(ctx, s.fullKey(slotID)); err != nil {
+		return false
+	}
+	s.fullHere.Set(slotID, struct{}{})
+	return true
 }
 
 func (s *Service) markFull(ctx context.Context, slotID int64) {
+	s.fullHere.Set(slotID, struct{}{})
 	_ = s.cache.Set(context.WithoutCancel(ctx), s.fullKey(slotID), []byte{'1'}, s.cfg.SlotsCacheTTL.D())
 }
 
 // placeReturned drops the caches a returned place makes stale.
 func (s *Service) placeReturned(ctx context.Context, slotID, hallID int64, day string) {
 	ctx = context.WithoutCancel(ctx)
+	s.fullHere.Invalidate(slotID)
 	_ = s.cache.Delete(ctx, s.fullKey(slotID), s.dayKey(hallID, day))
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/maypok86/otter/v2"
 	"golang.org/x/sync/singleflight"
 
 	"govapp/internal/account"
@@ -59,6 +60,8 @@ type Service struct {
 	// space starts every cache key: deployments that share one Redis but
 	// keep their data in different PostgreSQL schemas must not share keys.
 	space string
+	// fullHere is this process's copy of the "slot full" notes (knownFull).
+	fullHere *otter.Cache[int64, struct{}]
 }
 
 // NewService returns the booking service; cal returns the current holiday
@@ -66,7 +69,10 @@ type Service struct {
 func NewService(d *db.DB, c cache.Cache, cal func() Calendar, p *push.Service, guides Guides, cfg config.Booking, loc *time.Location, log *slog.Logger) *Service {
 	return &Service{db: d, cache: c, cal: cal, push: p, guides: guides, cfg: cfg, loc: loc, log: log,
 		now: func() time.Time { return time.Now().UTC() }, oneStatement: d.Dialect == db.Postgres, writer: make(chan struct{}, 1),
-		space: keyspace(d)}
+		space: keyspace(d), fullHere: otter.Must(&otter.Options[int64, struct{}]{
+			MaximumSize:      50_000,
+			ExpiryCalculator: otter.ExpiryWriting[int64, struct{}](max(cfg.SlotsCacheTTL.D(), time.Millisecond)),
+		})}
 }
 
 // keyspace is the search_path of a PostgreSQL URL ("" without one): the same

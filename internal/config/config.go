@@ -104,6 +104,10 @@ type Redis struct {
 type Auth struct {
 	ResidentTokenTTL Duration `yaml:"resident_token_ttl"`
 	StaffTokenTTL    Duration `yaml:"staff_token_ttl"`
+	// SessionCacheTTL is how long an instance keeps a resolved resident
+	// session in memory (0 turns it off). A logout on another instance is
+	// seen here after at most this long.
+	SessionCacheTTL  Duration `yaml:"session_cache_ttl"`
 	DevLogin         bool     `yaml:"dev_login"`
 	StaffMaxFailures int      `yaml:"staff_max_failures"`
 	StaffLockout     Duration `yaml:"staff_lockout"`
@@ -272,7 +276,7 @@ func Defaults(profile string) Config {
 		Redis: Redis{DialTimeout: Duration(300 * time.Millisecond), ReadTimeout: Duration(300 * time.Millisecond),
 			WriteTimeout: Duration(300 * time.Millisecond), PoolSize: 50},
 		Auth: Auth{
-			ResidentTokenTTL: Duration(30 * 24 * time.Hour), StaffTokenTTL: Duration(12 * time.Hour),
+			ResidentTokenTTL: Duration(30 * 24 * time.Hour), StaffTokenTTL: Duration(12 * time.Hour), SessionCacheTTL: Duration(2 * time.Second),
 			DevLogin: true, StaffMaxFailures: 5, StaffLockout: Duration(15 * time.Minute), PasswordCost: 11,
 		},
 		RateLimit: RateLimit{
@@ -474,6 +478,12 @@ func (c Config) Validate() error {
 	problems = append(problems, c.Booking.problems()...)
 	if c.Auth.PasswordCost < 4 || c.Auth.PasswordCost > 16 {
 		problems = append(problems, "auth.password_cost must be between 4 and 16")
+	}
+	if c.Auth.ResidentTokenTTL <= 0 || c.Auth.StaffTokenTTL <= 0 {
+		problems = append(problems, "auth.resident_token_ttl and auth.staff_token_ttl must be positive")
+	}
+	if c.Auth.SessionCacheTTL < 0 || c.Auth.SessionCacheTTL.D() > time.Minute {
+		problems = append(problems, "auth.session_cache_ttl must be between 0 (off) and 1m")
 	}
 	if c.Auth.StaffMaxFailures <= 0 || c.Auth.StaffLockout <= 0 {
 		problems = append(problems, "auth.staff_max_failures and auth.staff_lockout must be positive")
