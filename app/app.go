@@ -319,8 +319,16 @@ func (a *App) FakeWeChat() *fakewechat.Fake { return a.fake }
 // Start starts the background loops of this instance (following the guide
 // change feed) and, when it works jobs, the job workers.
 func (a *App) Start(ctx context.Context) error {
+	if err := a.accounts.SyncRevocations(ctx); err != nil {
+		return err
+	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBg = cancel
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		a.accounts.RunRevocationSync(bg, a.cfg.Auth.RevocationSync.D())
+	}()
 	a.bg.Add(1)
 	go func() {
 		defer a.bg.Done()

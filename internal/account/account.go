@@ -51,7 +51,6 @@ type Principal struct {
 	DepartmentID int64  // staff only; 0 when none
 	DeptPath     string // "/1/4/" — the department's place in the tree
 	HallID       int64  // clerks only
-	SessionID    int64
 }
 
 // IsStaff reports whether p is a staff member.

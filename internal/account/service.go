@@ -2,8 +2,6 @@ package account
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/maypok86/otter/v2"
 
 	"govapp/internal/config"
 	"govapp/internal/platform/db"
@@ -33,28 +30,13 @@ type Service struct {
 	// wrong username costs as much time as a wrong password.
 	dummyHash []byte
 	dummyOnce sync.Once
-	// sessions holds resolved resident sessions for cfg.SessionCacheTTL, so
-	// that a rush of requests (a sold-out slot asked for again and again)
-	// does not read the sessions table each time. Staff sessions are always
-	// read: disabling a staff member must take effect at once everywhere.
-	sessions *otter.Cache[string, cachedSession]
-}
-
-type cachedSession struct {
-	p       Principal
-	expires time.Time
+	// revoked is this instance's copy of session_revocations (token.go).
+	revoked revocations
 }
 
 // NewService returns the account service.
 func NewService(d *db.DB, box *pii.Box, wx WeChat, cfg config.Auth, log *slog.Logger) *Service {
-	s := &Service{db: d, box: box, wx: wx, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }}
-	if ttl := cfg.SessionCacheTTL.D(); ttl > 0 {
-		s.sessions = otter.Must(&otter.Options[string, cachedSession]{
-			MaximumSize:      100_000,
-			ExpiryCalculator: otter.ExpiryWriting[string, cachedSession](ttl),
-		})
-	}
-	return s
+	return &Service{db: d, box: box, wx: wx, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // SetClock replaces the clock (tests).
@@ -176,12 +158,11 @@ func (s *Service) Resident(ctx context.Context, id int64) (Resident, error) {
 }
 
 func (s *Service) newSession(ctx context.Context, q db.Queryer, kind string, subject int64, ttl time.Duration, now time.Time) (Session, error) {
-	buf := make([]byte, 32)
-	if _, err := rand.Read(buf); err != nil {
-		return Session{}, fmt.Errorf("account: token: %w", err)
+	exp := now.Add(ttl).Truncate(time.Second) // the token carries whole seconds
+	tok, err := newToken(s.box, kind, subject, exp)
+	if err != nil {
+		return Session{}, err
 	}
-	tok := "gv_" + base64.RawURLEncoding.EncodeToString(buf)
-	exp := now.Add(ttl)
 	if err := insertSession(ctx, q, s.box.TokenHash(tok), kind, subject, now, exp); err != nil {
 		return Session{}, err
 	}
@@ -195,21 +176,15 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	}
 	hash := s.box.TokenHash(token)
 	now := s.now()
-	if s.sessions != nil {
-		if c, ok := s.sessions.GetIfPresent(hash); ok && now.Before(c.expires) {
-			return c.p, nil
-		}
+	if p, ok, err := s.signedResident(token, hash, now); ok {
+		return p, err
 	}
 	sess, err := findSession(ctx, s.db, hash, now)
 	if err != nil {
 		return Principal{}, err
 	}
 	if sess.SubjectKind == KindResident {
-		p := Principal{Kind: KindResident, ID: sess.SubjectID, Role: RoleResident, SessionID: sess.ID}
-		if s.sessions != nil {
-			s.sessions.Set(hash, cachedSession{p: p, expires: sess.ExpiresAt})
-		}
-		return p, nil
+		return Principal{Kind: KindResident, ID: sess.SubjectID, Role: RoleResident}, nil
 	}
 	row, err := getStaff(ctx, s.db, sess.SubjectID)
 	if errors.Is(err, ErrStaffNotFound) {
@@ -223,7 +198,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	}
 	st := row.staff()
 	return Principal{Kind: KindStaff, ID: st.ID, Role: st.Role, Name: st.Username, DepartmentID: st.DepartmentID,
-		DeptPath: st.DeptPath, HallID: st.HallID, SessionID: sess.ID}, nil
+		DeptPath: st.DeptPath, HallID: st.HallID}, nil
 }
 
 // Refresh rotates a token: in one transaction the old token is revoked and a
@@ -235,9 +210,6 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 		return Session{}, ErrInvalidToken
 	}
 	hash := s.box.TokenHash(token)
-	if s.sessions != nil {
-		s.sessions.Invalidate(hash)
-	}
 	now := s.now()
 	var out Session
 	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
@@ -251,6 +223,9 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 		}
 		if n == 0 { // refreshed or logged out meanwhile
 			return ErrInvalidToken
+		}
+		if err := s.revoke(ctx, tx, hash, sess.ExpiresAt); err != nil {
+			return err
 		}
 		ttl := s.cfg.ResidentTokenTTL.D()
 		if sess.SubjectKind == KindStaff {
@@ -268,24 +243,34 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 // Logout revokes the token; an unknown token is ErrInvalidToken.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	hash := s.box.TokenHash(token)
-	if s.sessions != nil {
-		s.sessions.Invalidate(hash)
-	}
-	n, err := deleteSession(ctx, s.db, hash)
-	if err != nil {
-		return db.MapError(err, nil, nil)
-	}
-	if n == 0 {
-		return ErrInvalidToken
-	}
-	return nil
+	now := s.now()
+	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
+		sess, err := findSession(ctx, tx, hash, now)
+		if err != nil {
+			return err
+		}
+		n, err := deleteSession(ctx, tx, hash)
+		if err != nil {
+			return err
+		}
+		if n == 0 { // logged out meanwhile
+			return ErrInvalidToken
+		}
+		return s.revoke(ctx, tx, hash, sess.ExpiresAt)
+	})
+	return db.MapError(err, nil, nil)
 }
 
 // PurgeExpired deletes expired sessions and returns how many.
 func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM sessions WHERE expires_at <= ?`), s.now())
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM sessions WHERE expires_at <= ?`), now)
 	if err != nil {
 		return 0, fmt.Errorf("account: purge sessions: %w", err)
+	}
+	// a revocation is kept until its token would have expired anyway
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM session_revocations WHERE expires_at <= ?`), now); err != nil {
+		return 0, fmt.Errorf("account: purge revocations: %w", err)
 	}
 	return res.RowsAffected()
 }

@@ -104,10 +104,10 @@ type Redis struct {
 type Auth struct {
 	ResidentTokenTTL Duration `yaml:"resident_token_ttl"`
 	StaffTokenTTL    Duration `yaml:"staff_token_ttl"`
-	// SessionCacheTTL is how long an instance keeps a resolved resident
-	// session in memory (0 turns it off). A logout on another instance is
-	// seen here after at most this long.
-	SessionCacheTTL  Duration `yaml:"session_cache_ttl"`
+	// RevocationSync is how often an instance reads the tokens revoked
+	// (logout, rotation) on the others; resident tokens are otherwise
+	// accepted on their signature without a database read.
+	RevocationSync   Duration `yaml:"revocation_sync"`
 	DevLogin         bool     `yaml:"dev_login"`
 	StaffMaxFailures int      `yaml:"staff_max_failures"`
 	StaffLockout     Duration `yaml:"staff_lockout"`
@@ -276,7 +276,7 @@ func Defaults(profile string) Config {
 		Redis: Redis{DialTimeout: Duration(300 * time.Millisecond), ReadTimeout: Duration(300 * time.Millisecond),
 			WriteTimeout: Duration(300 * time.Millisecond), PoolSize: 50},
 		Auth: Auth{
-			ResidentTokenTTL: Duration(30 * 24 * time.Hour), StaffTokenTTL: Duration(12 * time.Hour), SessionCacheTTL: Duration(2 * time.Second),
+			ResidentTokenTTL: Duration(30 * 24 * time.Hour), StaffTokenTTL: Duration(12 * time.Hour), RevocationSync: Duration(500 * time.Millisecond),
 			DevLogin: true, StaffMaxFailures: 5, StaffLockout: Duration(15 * time.Minute), PasswordCost: 11,
 		},
 		RateLimit: RateLimit{
@@ -482,8 +482,8 @@ func (c Config) Validate() error {
 	if c.Auth.ResidentTokenTTL <= 0 || c.Auth.StaffTokenTTL <= 0 {
 		problems = append(problems, "auth.resident_token_ttl and auth.staff_token_ttl must be positive")
 	}
-	if c.Auth.SessionCacheTTL < 0 || c.Auth.SessionCacheTTL.D() > time.Minute {
-		problems = append(problems, "auth.session_cache_ttl must be between 0 (off) and 1m")
+	if c.Auth.RevocationSync <= 0 || c.Auth.RevocationSync.D() > time.Minute {
+		problems = append(problems, "auth.revocation_sync must be between 0 and 1m")
 	}
 	if c.Auth.StaffMaxFailures <= 0 || c.Auth.StaffLockout <= 0 {
 		problems = append(problems, "auth.staff_max_failures and auth.staff_lockout must be positive")

@@ -27,6 +27,7 @@ type Box struct {
 	aead     cipher.AEAD
 	hashKey  []byte
 	tokenKey []byte
+	signKey  []byte
 }
 
 // New derives the encryption and hashing keys from secret.
@@ -49,6 +50,10 @@ func New(secret string) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
+	signKey, err := derive("govapp session token signature v1")
+	if err != nil {
+		return nil, err
+	}
 	block, err := aes.NewCipher(encKey)
 	if err != nil {
 		return nil, err
@@ -57,7 +62,7 @@ func New(secret string) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Box{aead: aead, hashKey: hashKey, tokenKey: tokenKey}, nil
+	return &Box{aead: aead, hashKey: hashKey, tokenKey: tokenKey, signKey: signKey}, nil
 }
 
 // Encrypt returns version || nonce || sealed plaintext. The empty string
@@ -106,6 +111,17 @@ func (b *Box) TokenHash(token string) string {
 	m := hmac.New(sha256.New, b.tokenKey)
 	m.Write([]byte(token))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// TokenMACSize is the length of a session token's signature.
+const TokenMACSize = 16
+
+// TokenMAC signs the payload of a session token (HMAC-SHA-256, truncated to
+// TokenMACSize bytes) with a key of its own.
+func (b *Box) TokenMAC(payload []byte) []byte {
+	m := hmac.New(sha256.New, b.signKey)
+	m.Write(payload)
+	return m.Sum(nil)[:TokenMACSize]
 }
 
 // NormalizePhone returns the 11-digit mainland mobile number in s (spaces,
