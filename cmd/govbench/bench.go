@@ -49,19 +49,26 @@ func runProfile(ctx context.Context, t *table, profile string, o options) {
 			return
 		}
 	}
-	if err := benchDetail(ctx, t, profile, inst, seeds, o); err != nil {
-		t.fail(profile, "cached guide detail", err)
+	for _, b := range []struct {
+		name, what string
+		run        func() error
+	}{
+		{"detail", "cached guide detail", func() error { return benchDetail(ctx, t, profile, inst, seeds, o) }},
+		{"cold", "cold key", func() error { return benchColdKey(ctx, t, profile, inst, seeds) }},
+		{"search", "search", func() error { return benchSearch(ctx, t, profile, inst, seeds, o) }},
+		{"booking", "booking", func() error { return benchBooking(ctx, t, profile, inst) }},
+		{"tickets", "ticket submission", func() error { return benchTickets(ctx, t, profile, inst) }},
+	} {
+		if !o.runs(b.name) || ctx.Err() != nil {
+			continue
+		}
+		if err := b.run(); err != nil {
+			t.fail(profile, b.what, err)
+		}
 	}
-	if err := benchColdKey(ctx, t, profile, inst, seeds); err != nil {
-		t.fail(profile, "cold key", err)
+	if o.runs("push") {
+		benchPush(ctx, t, profile)
 	}
-	if err := benchSearch(ctx, t, profile, inst, seeds, o); err != nil {
-		t.fail(profile, "search", err)
-	}
-	if err := benchBooking(ctx, t, profile, inst); err != nil {
-		t.fail(profile, "booking", err)
-	}
-	benchPush(ctx, t, profile)
 	_, rss := memoryMB()
 	t.info(profile, "resident set at end of profile", fmt.Sprintf("%.0f MB", rss))
 }

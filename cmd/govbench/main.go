@@ -46,7 +46,11 @@ type options struct {
 	noFail     bool
 	cpuprofile string
 	load       loader
+	only       map[string]bool // benchmarks to run; empty runs all
 }
+
+// runs reports whether the benchmark name is selected by -only.
+func (o options) runs(name string) bool { return len(o.only) == 0 || o.only[name] }
 
 func main() {
 	var o options
@@ -58,10 +62,17 @@ func main() {
 	flag.BoolVar(&o.noFail, "no-fail", false, "only report: exit 0 even when a bar fails")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the servers (and, with -inproc, the load generator) to this file")
 	flag.BoolVar(&o.load.inproc, "inproc", false, "run the vegeta load generator in this process rather than in a child process")
+	only := flag.String("only", "", "comma-separated benchmarks to run (detail, cold, search, booking, tickets, push); empty runs all")
 	loadgen := flag.String("loadgen", "", "internal: run one load spec (JSON) and print its metrics")
 	flag.Parse()
 	if *loadgen != "" {
 		os.Exit(loadgenMain(*loadgen))
+	}
+	o.only = map[string]bool{}
+	for _, b := range strings.Split(*only, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			o.only[b] = true
+		}
 	}
 	for _, p := range strings.Split(*profiles, ",") {
 		if p = strings.TrimSpace(p); p != "" {
