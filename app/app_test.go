@@ -105,6 +105,8 @@ func newTestAppWith(t *testing.T, cfg config.Config, o Options) *testApp {
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
+	// registered first, so it runs last: after shutdown has logged too
+	t.Cleanup(func() { checkLogsForPersonalData(t, logs.String()) })
 	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
 	return &testApp{App: a, t: t, logs: logs}
 }
