@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"regexp"
@@ -18,6 +17,7 @@ import (
 	"govapp/internal/account"
 	"govapp/internal/audit"
 	"govapp/internal/platform/errs"
+	"govapp/internal/platform/idempotency"
 	"govapp/internal/platform/ratelimit"
 )
 
@@ -170,7 +170,6 @@ func (a *App) limitIP(name string, rule ratelimit.Rule) fiber.Handler {
 }
 
 var errBadIdemKey = errs.New(errs.KindInvalid, "invalid_idempotency_key", "Idempotency-Key 须为 8–128 位字母、数字或 -_.:")
-var idemKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.:\-]{8,128}$`)
 
 // idempotent replays the stored response of a repeated write carrying the
 // same Idempotency-Key and body; the first response (below 500) is kept for
@@ -180,16 +179,12 @@ func (a *App) idempotent(c *fiber.Ctx) error {
 	if key == "" {
 		return c.Next()
 	}
-	if !idemKeyPattern.MatchString(key) {
+	if !idempotency.ValidKey(key) {
 		return errBadIdemKey
 	}
 	p := principal(c)
-	scope := "ip:" + c.IP()
-	if p.ID != 0 {
-		scope = p.Kind + ":" + strconv.FormatInt(p.ID, 10)
-	}
-	sum := sha256.Sum256([]byte(c.Method() + " " + c.Path() + "\n" + string(c.Body())))
-	hash := hex.EncodeToString(sum[:])
+	scope := idempotency.Scope(p.Kind, p.ID, c.IP())
+	hash := idempotency.RequestHash(c.Method(), c.Path(), c.Body())
 	ctx := c.UserContext()
 	prev, err := a.idem.Begin(ctx, scope, key, c.Method(), c.Path(), hash)
 	if err != nil {
