@@ -49,8 +49,23 @@ func newMetrics(d *db.DB, cacheUp func() bool) *metrics {
 }
 
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	method = stableMethod(method)
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// stableMethod returns the constant spelling of an HTTP method: Fiber's
+// c.Method() shares the request buffer that fasthttp reuses, and the registry
+// keeps label values, so a kept "GET" would later read "GETT" (and /metrics
+// fail on duplicate series).
+func stableMethod(m string) string {
+	for _, k := range [...]string{fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch,
+		fiber.MethodDelete, fiber.MethodOptions, fiber.MethodConnect, fiber.MethodTrace} {
+		if m == k {
+			return k
+		}
+	}
+	return "OTHER"
 }
 
 func (a *App) metricsHandler() fiber.Handler {

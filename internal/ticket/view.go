@@ -221,6 +221,9 @@ func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, li
 	switch {
 	case a.isOperator():
 	case a.isHandler():
+		if a.DeptPath == "" { // no department, no tickets (as canSee): "LIKE '%'" would list them all
+			return []Summary{}, "", nil
+		}
 		add(`(d.path LIKE ? OR EXISTS (SELECT 1 FROM ticket_codepartments c JOIN departments cd ON cd.id = c.department_id
 			WHERE c.ticket_id = t.id AND cd.path LIKE ?))`, a.DeptPath+"%", a.DeptPath+"%")
 	default:
