@@ -57,7 +57,7 @@ func (a *App) listHalls(c *fiber.Ctx) error {
 	if c.Query("lat") != "" || c.Query("lng") != "" {
 		y, err1 := strconv.ParseFloat(c.Query("lat"), 64)
 		x, err2 := strconv.ParseFloat(c.Query("lng"), 64)
-		if err1 != nil || err2 != nil || y < -90 || y > 90 || x < -180 || x > 180 {
+		if err1 != nil || err2 != nil || !(y >= -90 && y <= 90 && x >= -180 && x <= 180) { // NaN fails every comparison
 			return errs.InvalidField("lat", "lat 与 lng 须同时给出有效坐标")
 		}
 		lat, lng = &y, &x

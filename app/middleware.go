@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -166,6 +168,54 @@ func (a *App) limitIP(name string, rule ratelimit.Rule) fiber.Handler {
 			return errs.ErrTooMany.WithRetryAfter(d.RetryAfter)
 		}
 		return c.Next()
+	}
+}
+
+var errBadText = errs.New(errs.KindInvalid, "invalid_characters", "请求中含有无效字符（空字符或非 UTF-8 编码的文字）")
+
+// refuseBadText refuses a request whose query, or whose JSON, form or text
+// body, holds a NUL or bytes that are not UTF-8: no text the API stores or
+// searches may contain them, PostgreSQL rejects them (a 500 where the
+// answer is the client's fault) and SQLite would store them. Path
+// parameters reach handlers still escaped; uploads are not text.
+func refuseBadText(c *fiber.Ctx) error {
+	bad := false
+	check := func(k, v []byte) { bad = bad || !cleanText(k) || !cleanText(v) }
+	c.Request().URI().QueryArgs().VisitAll(check)
+	ct := strings.ToLower(string(c.Request().Header.ContentType()))
+	switch body := c.Body(); {
+	case strings.HasPrefix(ct, fiber.MIMEApplicationForm):
+		c.Request().PostArgs().VisitAll(check)
+	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
+		bad = bad || !utf8.Valid(body) || jsonHasNUL(body)
+	case strings.HasPrefix(ct, "text/"):
+		bad = bad || !cleanText(body)
+	}
+	if bad {
+		return errBadText
+	}
+	return c.Next()
+}
+
+func cleanText(b []byte) bool { return utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 }
+
+// jsonHasNUL reports whether a JSON text holds the escape \u0000 (a
+// backslash before it that is itself escaped does not count).
+func jsonHasNUL(b []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte(`u0000`))
+		if j < 0 {
+			return false
+		}
+		j += i
+		n := 0
+		for k := j - 1; k >= 0 && b[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 1 {
+			return true
+		}
+		i = j + 1
 	}
 }
 

@@ -223,7 +223,7 @@ func (a *App) routes() []route {
 // idempotency middleware.
 func (a *App) mount(f *fiber.App) {
 	for _, r := range a.routes() {
-		chain := []fiber.Handler{a.tagRoute(r.Path)}
+		chain := []fiber.Handler{a.tagRoute(r.Path), refuseBadText}
 		if r.Method == fiber.MethodPost || r.Method == fiber.MethodPut || r.Method == fiber.MethodPatch {
 			limit := r.BodyLimit
 			if limit == 0 {
