@@ -104,7 +104,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		return nil, err
 	}
 	a.accounts = account.NewService(a.db, box, wxAccount{a.wx}, cfg.Auth, log)
-	a.idem = idempotency.NewStore(a.db, cfg.Idempotency.TTL.D())
+	a.idem = idempotency.NewStore(a.db, cfg.Idempotency.TTL.D()).WithClaimLease(cfg.Idempotency.ClaimLease.D())
 	a.guides = guide.NewService(a.db, log, guide.Options{SharedCache: a.cache, Remote: cfg.Redis.URL != "",
 		DetailTTL: cfg.Guides.CacheTTL.D(), LocalTTL: cfg.Guides.LocalCacheTTL.D()})
 	if err := a.guides.Load(ctx); err != nil {
@@ -145,7 +145,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	a.tickets.SetUploadDir(uploadDir)
 	a.queue, err = jobs.New(a.db, jobs.Options{
 		Workers: cfg.Jobs.Workers, PollInterval: cfg.Jobs.PollInterval.D(), Work: o.Work, Logger: log,
-		Register: a.registerWorkers,
+		Register: a.registerWorkers, RescueStuckAfter: cfg.Jobs.RescueStuckAfter.D(),
 		Periodic: []*river.PeriodicJob{housekeeping.Periodic(cfg.Jobs.PurgeInterval.D()), ticket.Periodic(cfg.Tickets.SweepInterval.D()),
 			booking.Periodic(cfg.Booking.SweepInterval.D())},
 	})
@@ -261,7 +261,7 @@ func (a *App) registerWorkers(w *river.Workers) {
 	river.AddWorker(w, &ticket.SweepWorker{S: a.tickets, Log: a.log})
 	river.AddWorker(w, &booking.SweepWorker{S: a.bookings, Log: a.log})
 	river.AddWorker(w, &push.FanoutWorker{S: a.push})
-	river.AddWorker(w, &push.SendWorker{S: a.push})
+	river.AddWorker(w, &push.SendWorker{S: a.push, MaxRun: a.cfg.Jobs.RescueStuckAfter.D() / 2})
 	river.AddWorker(w, &housekeeping.PurgeWorker{Log: a.log, Purgers: map[string]housekeeping.Purger{
 		"sessions": accountsPurger{a}, "idempotency_keys": idemPurger{a}, "guide_changes": guidesPurger{a},
 		"policy_changes": policiesPurger{a},

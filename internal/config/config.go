@@ -133,6 +133,10 @@ type RateLimit struct {
 // Idempotency configures stored responses for Idempotency-Key.
 type Idempotency struct {
 	TTL Duration `yaml:"ttl"`
+	// ClaimLease is how long a request being handled keeps a retry with its
+	// key waiting (409); a claim older than that was left by a process that
+	// died, and the retry runs. Longer than any request takes.
+	ClaimLease Duration `yaml:"claim_lease"`
 }
 
 // Jobs configures the durable job queue.
@@ -142,6 +146,10 @@ type Jobs struct {
 	PurgeInterval Duration `yaml:"purge_interval"`
 	// RunInServe makes `serve` work jobs too (set false when dedicated workers run).
 	RunInServe bool `yaml:"run_in_serve"`
+	// RescueStuckAfter is how long a job may stay running before it is taken
+	// to be orphaned by a process that died (SIGKILL, OOM) and is run again.
+	// Every job's timeout is at most half of it.
+	RescueStuckAfter Duration `yaml:"rescue_stuck_after"`
 }
 
 // Guides configures the guide catalogue and its caches.
@@ -285,7 +293,7 @@ func Defaults(profile string) Config {
 			PerAccount: Rule{Limit: 300, Window: Duration(time.Minute)},
 			Login:      Rule{Limit: 20, Window: Duration(time.Minute)},
 		},
-		Idempotency: Idempotency{TTL: Duration(24 * time.Hour)},
+		Idempotency: Idempotency{TTL: Duration(24 * time.Hour), ClaimLease: Duration(time.Minute)},
 		Push: Push{RatePerSecond: 100, BatchSize: 1000, SendChunk: 50, MaxAttempts: 5, RetryBase: Duration(30 * time.Second),
 			OAFallback: true, MiniProgramState: "formal", Templates: defaultTemplates()},
 		Tickets: Tickets{AcceptWithin: Duration(2 * time.Hour), SignWithinDays: 1,
@@ -302,7 +310,7 @@ func Defaults(profile string) Config {
 			PerPerson: Rule{Limit: 10, Window: Duration(time.Minute)}, PerIP: Rule{Limit: 300, Window: Duration(time.Minute)},
 			SweepInterval: Duration(time.Minute)},
 		Guides: Guides{SyncInterval: Duration(500 * time.Millisecond), CacheTTL: Duration(time.Hour), LocalCacheTTL: Duration(time.Minute)},
-		Jobs:   Jobs{Workers: 10, PollInterval: Duration(500 * time.Millisecond), PurgeInterval: Duration(time.Hour), RunInServe: true},
+		Jobs:   Jobs{Workers: 10, PollInterval: Duration(500 * time.Millisecond), PurgeInterval: Duration(time.Hour), RunInServe: true, RescueStuckAfter: Duration(10 * time.Minute)},
 		Policies: Policies{SyncInterval: Duration(500 * time.Millisecond), CacheTTL: Duration(time.Hour), LocalCacheTTL: Duration(time.Minute),
 			VideoHosts: []string{"v.qq.com", "player.bilibili.com"}},
 		WeChat: WeChat{
@@ -468,6 +476,12 @@ func (c Config) Validate() error {
 	}
 	if c.Tickets.ReminderAt <= 0 || c.Tickets.ReminderAt >= 1 || c.Tickets.PerResidentDay <= 0 || c.Tickets.UploadMaxBytes <= 0 || len(c.Tickets.Categories) == 0 {
 		problems = append(problems, "tickets: reminder_at must be in (0,1); per_resident_per_day, upload_max_bytes and categories must be set")
+	}
+	if c.Idempotency.ClaimLease <= 0 {
+		problems = append(problems, "idempotency.claim_lease must be positive")
+	}
+	if c.Jobs.RescueStuckAfter.D() < 2*time.Second {
+		problems = append(problems, "jobs.rescue_stuck_after must be at least 2s")
 	}
 	if c.Guides.SyncInterval <= 0 {
 		problems = append(problems, "guides.sync_interval must be positive")

@@ -21,10 +21,20 @@ import (
 type SendWorker struct {
 	river.WorkerDefaults[SendArgs]
 	S *Service
+	// MaxRun bounds one run of a send job (an hour when zero). Keep it below
+	// the queue's rescue horizon: River leaves a job orphaned by a dead
+	// process running until both have passed. What a run leaves unsent at
+	// its deadline is pending again, and the job is retried.
+	MaxRun time.Duration
 }
 
 // Timeout leaves room for a batch sent at the capped rate.
-func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration { return time.Hour }
+func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration {
+	if w.MaxRun > 0 {
+		return w.MaxRun
+	}
+	return time.Hour
+}
 
 // claimed is a delivery taken by this job.
 type claimed struct {

@@ -30,14 +30,30 @@ type Response struct {
 
 // Store keeps responses in the idempotency_keys table.
 type Store struct {
-	db  *db.DB
-	ttl time.Duration
-	now func() time.Time
+	db    *db.DB
+	ttl   time.Duration
+	lease time.Duration // see WithClaimLease
+	now   func() time.Time
 }
 
 // NewStore returns a store keeping responses for ttl.
 func NewStore(d *db.DB, ttl time.Duration) *Store {
-	return &Store{db: d, ttl: ttl, now: func() time.Time { return time.Now().UTC() }}
+	return &Store{db: d, ttl: ttl, lease: DefaultClaimLease, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// DefaultClaimLease is how long a claim without a response blocks a retry
+// unless WithClaimLease says otherwise.
+const DefaultClaimLease = time.Minute
+
+// WithClaimLease sets how long a claimed key without a response answers
+// ErrInProgress: longer than any request runs. A claim older than that was
+// left by a process that died while handling the request (SIGKILL, a crash),
+// and a retry takes it over instead of being refused until the key expires.
+func (s *Store) WithClaimLease(d time.Duration) *Store {
+	if d > 0 {
+		s.lease = d
+	}
+	return s
 }
 
 // Begin claims key for a request. It returns (nil, nil) when the caller owns the
@@ -57,10 +73,10 @@ func (s *Store) Begin(ctx context.Context, scope, key, method, path, reqHash str
 			return nil, nil
 		}
 		var r Response
-		var expires time.Time
-		row := s.db.QueryRowxContext(ctx, s.db.Rebind(`SELECT status_code, content_type, response_body, request_hash, expires_at
+		var expires, created time.Time
+		row := s.db.QueryRowxContext(ctx, s.db.Rebind(`SELECT status_code, content_type, response_body, request_hash, expires_at, created_at
 			FROM idempotency_keys WHERE scope = ? AND idem_key = ?`), scope, key)
-		if err := row.Scan(&r.Status, &r.ContentType, &r.Body, &r.RequestHash, &expires); err != nil {
+		if err := row.Scan(&r.Status, &r.ContentType, &r.Body, &r.RequestHash, &expires, &created); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				continue // released meanwhile: try to claim again
 			}
@@ -73,8 +89,19 @@ func (s *Store) Begin(ctx context.Context, scope, key, method, path, reqHash str
 		if r.RequestHash != reqHash {
 			return nil, ErrReused
 		}
-		if r.Status == 0 {
+		if r.Status == 0 && created.After(now.Add(-s.lease)) {
 			return nil, ErrInProgress
+		}
+		if r.Status == 0 { // abandoned by a dead process: take it over, once
+			res, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE idempotency_keys SET created_at = ?
+				WHERE scope = ? AND idem_key = ? AND status_code = 0 AND created_at <= ?`), now, scope, key, now.Add(-s.lease))
+			if err != nil {
+				return nil, db.MapError(err, nil, nil)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				return nil, nil
+			}
+			continue
 		}
 		return &r, nil
 	}

@@ -213,3 +213,48 @@ func TestConcurrentBeginClaimsOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestAbandonedClaimIsTakenOver: a claim without a response older than the
+// lease was left by a process that died mid-request; one retry takes it
+// over (the others still wait), instead of all being refused until expiry.
+func TestAbandonedClaimIsTakenOver(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := idempotency.NewStore(d, time.Hour).WithClaimLease(300 * time.Millisecond)
+		r, err := begin(ctx, s, "abandoned", hashA)
+		wantClaimed(t, r, err)
+		r, err = begin(ctx, s, "abandoned", hashA)
+		wantErr(t, r, err, idempotency.ErrInProgress)
+		time.Sleep(400 * time.Millisecond)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		claimed, waiting := 0, 0
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := begin(ctx, s, "abandoned", hashA)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil && r == nil:
+					claimed++
+				case errors.Is(err, idempotency.ErrInProgress):
+					waiting++
+				default:
+					t.Errorf("Begin = %+v, %v", r, err)
+				}
+			}()
+		}
+		wg.Wait()
+		if claimed != 1 || waiting != 7 {
+			t.Fatalf("%d retries took the abandoned claim over and %d waited, want 1 and 7", claimed, waiting)
+		}
+		if err := s.Complete(ctx, scope, "abandoned", 201, "application/json", []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := begin(ctx, s, "abandoned", hashA); err != nil || r == nil || r.Status != 201 {
+			t.Fatalf("after Complete: %+v, %v", r, err)
+		}
+	})
+}

@@ -38,7 +38,14 @@ type Options struct {
 	Logger   *slog.Logger
 	Register func(w *river.Workers)
 	Periodic []*river.PeriodicJob
+	// RescueStuckAfter is how long a job may stay running before River takes
+	// it to be orphaned by a dead process and runs it again (10 minutes when
+	// zero). The default job timeout is at most half of it.
+	RescueStuckAfter time.Duration
 }
+
+// DefaultRescueStuckAfter is Options.RescueStuckAfter when unset.
+const DefaultRescueStuckAfter = 10 * time.Minute
 
 func driverFor(d *db.DB) (riverdriver.Driver[*sql.Tx], *sql.DB, error) {
 	if d.Dialect == db.Postgres {
@@ -83,12 +90,16 @@ func New(d *db.DB, o Options) (*Queue, error) {
 	if o.Register != nil {
 		o.Register(workers)
 	}
+	rescue := o.RescueStuckAfter
+	if rescue <= 0 {
+		rescue = DefaultRescueStuckAfter
+	}
 	cfg := &river.Config{
 		Logger:               quiet(o.Logger),
 		Workers:              workers,
 		PeriodicJobs:         o.Periodic,
-		JobTimeout:           5 * time.Minute,
-		RescueStuckJobsAfter: 10 * time.Minute,
+		JobTimeout:           min(5*time.Minute, rescue/2),
+		RescueStuckJobsAfter: rescue,
 	}
 	if o.Work {
 		if o.Workers <= 0 {
