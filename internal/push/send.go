@@ -85,7 +85,7 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 			return s.scheduleRetries(ctx, job.Args)
 		}
 		results := s.sendChunk(ctx, chunk)
-		if err := s.recordRetrying(context.WithoutCancel(ctx), chunk, results); err != nil {
+		if err := s.recordRetrying(ctx, chunk, results); err != nil {
 			return err
 		}
 	}
@@ -260,19 +260,35 @@ func (s *Service) sendChunk(ctx context.Context, cs []*claimed) []Result {
 	return out
 }
 
-// recordRetrying records a chunk's outcomes, trying again for a while when
-// the database is busy or briefly unreachable: the sends happened, and an
-// outcome given up here would be resolved as unknown (failed -2) later.
+// recordPatience is how long recordRetrying keeps trying while the job runs:
+// longer than a database restart or failover takes. Once the job's context
+// is cancelled (hard stop, timeout), it keeps trying for stoppedPatience only.
+const (
+	recordPatience  = 2 * time.Minute
+	stoppedPatience = 8 * time.Second
+)
+
+// recordRetrying records a chunk's outcomes, trying again while the database
+// is busy or unreachable: the sends happened, and an outcome given up here
+// would be resolved as unknown (failed -2) later. A stop request does not
+// interrupt it.
 func (s *Service) recordRetrying(ctx context.Context, cs []*claimed, results []Result) error {
-	var err error
-	for attempt := 0; attempt < 6; attempt++ {
-		if err = s.record(ctx, cs, results); err == nil {
-			return nil
+	rctx := context.WithoutCancel(ctx)
+	start := time.Now()
+	wait := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := s.record(rctx, cs, results)
+		patience := recordPatience
+		if ctx.Err() != nil {
+			patience = stoppedPatience
 		}
-		s.log.WarnContext(ctx, "push: recording outcomes failed, retrying", "attempt", attempt+1, "err", err)
-		time.Sleep(time.Duration(250<<attempt) * time.Millisecond)
+		if err == nil || time.Since(start)+wait > patience {
+			return err
+		}
+		s.log.WarnContext(rctx, "push: recording outcomes failed, retrying", "attempt", attempt, "in", wait, "err", err)
+		time.Sleep(wait)
+		wait = min(2*wait, 5*time.Second)
 	}
-	return err
 }
 
 // record stores the outcome of each send of a chunk in one transaction.
