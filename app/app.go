@@ -168,7 +168,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 func (a *App) openStores(ctx context.Context) error {
 	cfg := a.cfg
 	var err error
-	opts := db.Options{MaxOpenConns: cfg.Database.MaxOpenConns, MaxIdleConns: cfg.Database.MaxIdleConns}
+	opts := db.Options{MaxOpenConns: cfg.Database.MaxOpenConns, MaxIdleConns: cfg.Database.MaxIdleConns, QueryTimeout: cfg.Database.QueryTimeout.D()}
 	if cfg.Database.URL != "" {
 		a.db, err = db.OpenPostgres(cfg.Database.URL, opts)
 	} else {

@@ -7,13 +7,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq"  // PostgreSQL driver "postgres"
+	"github.com/lib/pq"    // PostgreSQL driver "postgres"
 	_ "modernc.org/sqlite" // SQLite driver "sqlite"
 )
 
@@ -38,6 +40,10 @@ type DB struct {
 type Options struct {
 	MaxOpenConns int
 	MaxIdleConns int
+	// QueryTimeout bounds one statement (PostgreSQL's statement_timeout) and
+	// how long the server may stay silent in the middle of a query before
+	// the connection is dropped (0: no bound).
+	QueryTimeout time.Duration
 }
 
 // OpenSQLite opens (creating if needed) the SQLite file at path with WAL,
@@ -84,10 +90,14 @@ func SQLiteDSN(path string) string {
 // OpenPostgres opens a PostgreSQL pool. The server need not be up yet: Ping
 // reports it, and the pool reconnects by itself.
 func OpenPostgres(dsn string, o Options) (*DB, error) {
-	sdb, err := sql.Open("postgres", dsn)
+	conn, err := pq.NewConnector(withStatementTimeout(dsn, o.QueryTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("db: open postgres: %w", err)
 	}
+	if o.QueryTimeout > 0 {
+		conn.Dialer(deadlineDialer{d: net.Dialer{Timeout: o.QueryTimeout, KeepAlive: 30 * time.Second}, timeout: o.QueryTimeout})
+	}
+	sdb := sql.OpenDB(conn)
 	if o.MaxOpenConns <= 0 {
 		o.MaxOpenConns = 40
 	}
@@ -98,6 +108,60 @@ func OpenPostgres(dsn string, o Options) (*DB, error) {
 	sdb.SetMaxIdleConns(o.MaxIdleConns)
 	sdb.SetConnMaxLifetime(30 * time.Minute)
 	return &DB{DB: sqlx.NewDb(sdb, "postgres"), Dialect: Postgres, dsn: dsn}, nil
+}
+
+// withStatementTimeout adds statement_timeout to a PostgreSQL URL that does
+// not set one (lib/pq sends unknown parameters as run-time parameters).
+func withStatementTimeout(dsn string, d time.Duration) string {
+	u, err := url.Parse(dsn)
+	if d <= 0 || err != nil || u.Scheme == "" || u.Query().Has("statement_timeout") {
+		return dsn
+	}
+	q := u.Query()
+	q.Set("statement_timeout", strconv.FormatInt(d.Milliseconds(), 10))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// deadlineDialer gives every read on a PostgreSQL connection a deadline: a
+// server or network that goes silent in the middle of a query (a cable cut,
+// a frozen host — cases where no reset ever arrives) fails that query after
+// the timeout with a network error, answered 503, instead of holding the
+// request and its connection forever. Reads happen only while a query
+// waits for its answer, so idle pooled connections are not affected.
+type deadlineDialer struct {
+	d       net.Dialer
+	timeout time.Duration
+}
+
+func (d deadlineDialer) Dial(network, addr string) (net.Conn, error) {
+	return d.DialContext(context.Background(), network, addr)
+}
+
+func (d deadlineDialer) DialTimeout(network, addr string, timeout time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return d.DialContext(ctx, network, addr)
+}
+
+func (d deadlineDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := d.d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &deadlineConn{Conn: c, timeout: d.timeout}, nil
+}
+
+type deadlineConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (c *deadlineConn) Read(b []byte) (int, error) {
+	if err := c.Conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(b)
 }
 
 // DSN returns the data source name the handle was opened with (never log it:

@@ -418,3 +418,27 @@ func TestIsUnavailable(t *testing.T) {
 	})
 	// A real unique violation on each dialect is covered by TestErrorClassification.
 }
+
+// TestPostgresQueryTimeout: database.query_timeout becomes the server's
+// statement_timeout, unless the URL sets its own.
+func TestPostgresQueryTimeout(t *testing.T) {
+	u := dbtest.PostgresURL()
+	if u == "" {
+		t.Skip("GOVAPP_TEST_POSTGRES_URL is not set")
+	}
+	for _, tc := range []struct{ url, want string }{
+		{u, "1500ms"},
+		{u + "&statement_timeout=2500", "2500ms"},
+	} {
+		d, err := db.OpenPostgres(tc.url, db.Options{QueryTimeout: 1500 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		err = d.Get(&got, `SHOW statement_timeout`)
+		d.Close()
+		if err != nil || got != tc.want {
+			t.Fatalf("statement_timeout = %q, %v; want %s", got, err, tc.want)
+		}
+	}
+}

@@ -66,8 +66,9 @@ func IsUnavailable(err error) bool {
 	var pe *pq.Error
 	if errors.As(err, &pe) {
 		c := string(pe.Code)
-		// 08: connection exception; 57P0x: admin/crash shutdown, cannot connect now.
-		return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "57P")
+		// 08: connection exception; 57P0x: admin/crash shutdown, cannot connect
+		// now; 57014: cancelled, here by statement_timeout (database.query_timeout).
+		return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "57P") || c == "57014"
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
