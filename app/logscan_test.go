@@ -61,7 +61,7 @@ func TestLogScannerFindsPersonalData(t *testing.T) {
 		{`{"msg":"bind","phone":"13800138000"}`, true},
 		{`phone=+8613912345678 ok`, true},
 		{`{"msg":"masked","phone":"138****8000"}`, false},
-		{`{"id_number":"11010519491231002X"}`, true}, // a valid check digit
+		{`{"id_number":"11010519491231002X"}`, true},  // a valid check digit
 		{`{"id_number":"110105194912310021"}`, false}, // wrong check digit: not an ID number
 		{`{"time":"2026-11-26T03:40:00.123456789Z","request_id":"9f86d081884c7d65","latency_ms":1.234}`, false},
 		{`{"tracking_no":"12345-20261009-00042","elapsed_ns":123456789012}`, false},
