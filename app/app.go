@@ -105,7 +105,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	}
 	a.accounts = account.NewService(a.db, box, wxAccount{a.wx}, cfg.Auth, log)
 	a.idem = idempotency.NewStore(a.db, cfg.Idempotency.TTL.D()).WithClaimLease(cfg.Idempotency.ClaimLease.D())
-	a.guides = guide.NewService(a.db, log, guide.Options{SharedCache: a.cache, Remote: cfg.Redis.URL != "",
+	a.guides = guide.NewService(a.db, log, guide.Options{SharedCache: a.cache,
 		DetailTTL: cfg.Guides.CacheTTL.D(), LocalTTL: cfg.Guides.LocalCacheTTL.D()})
 	if err := a.guides.Load(ctx); err != nil {
 		return nil, err
@@ -127,7 +127,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 		Followers: a.oa,
 		Throttle:  a.newThrottle(),
 	}, log)
-	a.policies = policy.NewService(a.db, log, a.push, policyGuides{a}, policy.Options{SharedCache: a.cache, Remote: cfg.Redis.URL != "",
+	a.policies = policy.NewService(a.db, log, a.push, policyGuides{a}, policy.Options{SharedCache: a.cache,
 		DetailTTL: cfg.Policies.CacheTTL.D(), LocalTTL: cfg.Policies.LocalCacheTTL.D(), VideoHosts: cfg.Policies.VideoHosts})
 	if err := a.policies.Load(ctx); err != nil {
 		return nil, err

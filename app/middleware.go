@@ -181,20 +181,30 @@ var errBadText = errs.New(errs.KindInvalid, "invalid_characters", "请求中含�
 func refuseBadText(c *fiber.Ctx) error {
 	bad := false
 	check := func(k, v []byte) { bad = bad || !cleanText(k) || !cleanText(v) }
-	c.Request().URI().QueryArgs().VisitAll(check)
-	ct := strings.ToLower(string(c.Request().Header.ContentType()))
-	switch body := c.Body(); {
-	case strings.HasPrefix(ct, fiber.MIMEApplicationForm):
-		c.Request().PostArgs().VisitAll(check)
-	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
-		bad = bad || !utf8.Valid(body) || jsonHasNUL(body)
-	case strings.HasPrefix(ct, "text/"):
-		bad = bad || !cleanText(body)
+	if len(c.Request().URI().QueryString()) > 0 {
+		c.Request().URI().QueryArgs().VisitAll(check)
+	}
+	if body := c.Body(); len(body) > 0 {
+		ct := c.Request().Header.ContentType()
+		switch {
+		case hasPrefixFold(ct, fiber.MIMEApplicationForm):
+			c.Request().PostArgs().VisitAll(check)
+		case hasPrefixFold(ct, fiber.MIMEApplicationJSON):
+			bad = bad || !utf8.Valid(body) || jsonHasNUL(body)
+		case hasPrefixFold(ct, "text/"):
+			bad = bad || !cleanText(body)
+		}
 	}
 	if bad {
 		return errBadText
 	}
 	return c.Next()
+}
+
+// hasPrefixFold is strings.HasPrefix(strings.ToLower(b), prefix) for an
+// ASCII lower-case prefix, without allocating.
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && strings.EqualFold(string(b[:len(prefix)]), prefix)
 }
 
 func cleanText(b []byte) bool { return utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 }

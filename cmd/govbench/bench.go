@@ -55,6 +55,7 @@ func runProfile(ctx context.Context, t *table, profile string, o options) {
 	}{
 		{"detail", "cached guide detail", func() error { return benchDetail(ctx, t, profile, inst, seeds, o) }},
 		{"cold", "cold key", func() error { return benchColdKey(ctx, t, profile, inst, seeds) }},
+		{"publish", "publish visible on another instance", func() error { return benchPublishVisible(ctx, t, profile, inst, seeds) }},
 		{"search", "search", func() error { return benchSearch(ctx, t, profile, inst, seeds, o) }},
 		{"booking", "booking", func() error { return benchBooking(ctx, t, profile, inst) }},
 		{"tickets", "ticket submission", func() error { return benchTickets(ctx, t, profile, inst) }},
@@ -162,6 +163,51 @@ func benchDetail(ctx context.Context, t *table, profile string, inst *instance, 
 	if m.Rate < 0.95*float64(rate) {
 		t.note("%s: the load generator sent only %.0f of %d req/s at half peak", profile, m.Rate, rate)
 	}
+	return nil
+}
+
+// benchPublishVisible publishes a new guide, then a new version of it, on
+// one instance and times how long a second instance on the same PostgreSQL
+// and Redis takes to serve each (production; the embedded profile is one
+// instance by design).
+func benchPublishVisible(ctx context.Context, t *table, profile string, inst *instance, seeds []doc) error {
+	if profile != "production" {
+		t.info(profile, "publish visible on another instance", "one instance by design (SQLite)")
+		return nil
+	}
+	b, err := startSecond(ctx, inst)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	g := seeds[0]
+	g.Code = "VIS-" + randomHex(6)
+	var took [2]time.Duration
+	for v := 1; v <= 2; v++ {
+		if v == 2 {
+			g.Name += "（修订）"
+		}
+		start := time.Now()
+		if err := publishDocs(ctx, inst, []doc{g}); err != nil {
+			return err
+		}
+		for {
+			status, body, _, err := fetch(ctx, b.base+"/api/v1/guides/"+g.Code)
+			var got struct {
+				Version int `json:"version"`
+			}
+			if err == nil && status == http.StatusOK && decodeJSON(body, &got) == nil && got.Version == v {
+				break
+			}
+			if time.Since(start) > 10*time.Second {
+				return fmt.Errorf("version %d not served by the second instance after 10 s (%d)", v, status)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		took[v-1] = time.Since(start)
+	}
+	t.check(profile, "publish on A served by B (new guide; new version)", fmt.Sprintf("%s; %s", ms(took[0]), ms(took[1])),
+		"≤ 1 s", max(took[0], took[1]) <= time.Second)
 	return nil
 }
 

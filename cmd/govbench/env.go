@@ -36,6 +36,7 @@ var errSkip = errors.New("skipped")
 
 // instance is one govapp App serving on a loopback port.
 type instance struct {
+	cfg     config.Config
 	app     *app.App
 	base    string // http://127.0.0.1:port
 	cleanup []func()
@@ -95,6 +96,7 @@ func startAppWith(ctx context.Context, profile string, tweak func(*config.Config
 		return nil, fmt.Errorf("app.New: %w", err)
 	}
 	inst.app = a
+	inst.cfg = cfg
 	// Shut down before the schema is dropped and the directory removed.
 	inst.cleanup = append(inst.cleanup, func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -117,6 +119,34 @@ func startAppWith(ctx context.Context, profile string, tweak func(*config.Config
 	go func() { _ = a.Fiber().Listener(ln) }()
 	inst.base = "http://" + ln.Addr().String()
 	return inst, nil
+}
+
+// startSecond starts another App on the same database and cache as inst
+// (production profile: what a second instance behind the load balancer is).
+func startSecond(ctx context.Context, inst *instance) (*instance, error) {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := app.New(ctx, inst.cfg, log, app.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("second app.New: %w", err)
+	}
+	b := &instance{cfg: inst.cfg, app: a}
+	b.cleanup = append(b.cleanup, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = a.Shutdown(sctx)
+	})
+	if err := a.Start(ctx); err != nil {
+		b.close()
+		return nil, fmt.Errorf("second app.Start: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.close()
+		return nil, err
+	}
+	go func() { _ = a.Fiber().Listener(ln) }()
+	b.base = "http://" + ln.Addr().String()
+	return b, nil
 }
 
 // close shuts the App down and removes what startApp made, last made first.

@@ -62,7 +62,7 @@ func main() {
 	flag.BoolVar(&o.noFail, "no-fail", false, "only report: exit 0 even when a bar fails")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the servers (and, with -inproc, the load generator) to this file")
 	flag.BoolVar(&o.load.inproc, "inproc", false, "run the vegeta load generator in this process rather than in a child process")
-	only := flag.String("only", "", "comma-separated benchmarks to run (detail, cold, search, booking, tickets, push); empty runs all")
+	only := flag.String("only", "", "comma-separated benchmarks to run (detail, cold, publish, search, booking, tickets, push); empty runs all")
 	loadgen := flag.String("loadgen", "", "internal: run one load spec (JSON) and print its metrics")
 	flag.Parse()
 	if *loadgen != "" {

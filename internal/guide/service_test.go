@@ -162,7 +162,7 @@ func TestColdDetailLoadsOnce(t *testing.T) {
 		if _, err := s.Publish(ctx, editor, "GA-0002"); err != nil {
 			t.Fatal(err)
 		}
-		fresh := guide.NewService(d, slog.New(slog.DiscardHandler), guide.Options{SharedCache: cache.NewMemory(0), Remote: true})
+		fresh := guide.NewService(d, slog.New(slog.DiscardHandler), guide.Options{SharedCache: cache.NewMemory(0)})
 		if err := fresh.Load(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -30,10 +30,10 @@ type Guides interface {
 
 // Options tunes the service.
 type Options struct {
-	// SharedCache is the cache every instance sees (Redis in production);
-	// when it is remote, a small in-process layer sits in front of it.
+	// SharedCache is the cache every instance sees (Redis in production). A
+	// small in-process layer of immutable versions sits in front of it on
+	// every profile: a hit there costs no copy and no round trip.
 	SharedCache cache.Cache
-	Remote      bool
 	DetailTTL   time.Duration // how long a version stays in the shared cache
 	LocalTTL    time.Duration // and in the in-process layer
 	// VideoHosts are the hosts whose video players a body may embed.
@@ -76,7 +76,7 @@ func NewService(d *db.DB, log *slog.Logger, p *push.Service, guides Guides, o Op
 	san := NewSanitizer(o.VideoHosts)
 	s := &Service{db: d, log: log, push: p, guides: guides, san: san, cat: NewCatalog(san), cache: o.SharedCache, opts: o,
 		now: func() time.Time { return time.Now().UTC() }}
-	if o.Remote {
+	{
 		s.local = otter.Must(&otter.Options[string, []byte]{
 			MaximumSize:      5_000,
 			ExpiryCalculator: otter.ExpiryWriting[string, []byte](o.LocalTTL),
