@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
+	"runtime/debug"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -56,9 +58,11 @@ func runProfile(ctx context.Context, t *table, profile string, o options) {
 		{"detail", "cached guide detail", func() error { return benchDetail(ctx, t, profile, inst, seeds, o) }},
 		{"cold", "cold key", func() error { return benchColdKey(ctx, t, profile, inst, seeds) }},
 		{"publish", "publish visible on another instance", func() error { return benchPublishVisible(ctx, t, profile, inst, seeds) }},
-		{"search", "search", func() error { return benchSearch(ctx, t, profile, inst, seeds, o) }},
 		{"booking", "booking", func() error { return benchBooking(ctx, t, profile, inst) }},
 		{"tickets", "ticket submission", func() error { return benchTickets(ctx, t, profile, inst) }},
+		{"push", "push fan-out", func() error { benchPush(ctx, t, profile); return nil }},
+		// last: the 20,000 guides it imports stay in the catalogue
+		{"search", "search", func() error { return benchSearch(ctx, t, profile, inst, seeds, o) }},
 	} {
 		if !o.runs(b.name) || ctx.Err() != nil {
 			continue
@@ -66,9 +70,8 @@ func runProfile(ctx context.Context, t *table, profile string, o options) {
 		if err := b.run(); err != nil {
 			t.fail(profile, b.what, err)
 		}
-	}
-	if o.runs("push") {
-		benchPush(ctx, t, profile)
+		runtime.GC()
+		debug.FreeOSMemory()
 	}
 	_, rss := memoryMB()
 	t.info(profile, "resident set at end of profile", fmt.Sprintf("%.0f MB", rss))

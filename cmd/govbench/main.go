@@ -29,9 +29,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -47,6 +47,7 @@ type options struct {
 	cpuprofile string
 	load       loader
 	only       map[string]bool // benchmarks to run; empty runs all
+	rowsOut    string          // internal: write this profile's rows here (a child run)
 }
 
 // runs reports whether the benchmark name is selected by -only.
@@ -63,6 +64,7 @@ func main() {
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the servers (and, with -inproc, the load generator) to this file")
 	flag.BoolVar(&o.load.inproc, "inproc", false, "run the vegeta load generator in this process rather than in a child process")
 	only := flag.String("only", "", "comma-separated benchmarks to run (detail, cold, publish, search, booking, tickets, push); empty runs all")
+	flag.StringVar(&o.rowsOut, "rows-out", "", "internal: run one profile and write its rows to this file")
 	loadgen := flag.String("loadgen", "", "internal: run one load spec (JSON) and print its metrics")
 	flag.Parse()
 	if *loadgen != "" {
@@ -104,16 +106,27 @@ func run(o options) int {
 	}
 	t := &table{}
 	load0 := loadAvg()
-	for _, p := range o.profiles {
-		if ctx.Err() != nil {
-			break
-		}
+	if o.rowsOut != "" || len(o.profiles) == 1 {
+		// one profile, in this process
+		p := o.profiles[0]
 		runProfile(ctx, t, p, o)
-		runtime.GC()
-		debug.FreeOSMemory()
+		peak, _ := memoryMB()
+		t.check(p, "peak resident set of the profile (VmHWM)", fmt.Sprintf("%.0f MB", peak), fmt.Sprintf("< %d MB", barMemoryMB), peak > 0 && peak < barMemoryMB)
+		if o.rowsOut != "" {
+			return writeRows(o.rowsOut, t)
+		}
+	} else {
+		// each profile in a process of its own: one profile's heap neither
+		// weighs on the next one's latencies nor counts in its memory
+		for _, p := range o.profiles {
+			if ctx.Err() != nil {
+				break
+			}
+			if err := runChild(ctx, t, p); err != nil {
+				t.fail(p, "run profile", err)
+			}
+		}
 	}
-	peak, _ := memoryMB()
-	t.check("process", "peak resident set (VmHWM)", fmt.Sprintf("%.0f MB", peak), fmt.Sprintf("< %d MB", barMemoryMB), peak > 0 && peak < barMemoryMB)
 	where := "a child process (vegeta)"
 	if o.load.inproc {
 		where = "this process (vegeta, -inproc)"
@@ -140,4 +153,54 @@ func loadAvg() string {
 		return f[0]
 	}
 	return "?"
+}
+
+// runChild runs one profile in a child process (this binary with the same
+// flags, -profiles p and -rows-out) and adds its rows to t.
+func runChild(ctx context.Context, t *table, p string) error {
+	f, err := os.CreateTemp("", "govbench-rows-*.json")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	defer os.Remove(f.Name())
+	var args []string
+	for _, a := range os.Args[1:] {
+		if !strings.HasPrefix(a, "-profiles") && !strings.HasPrefix(a, "--profiles") {
+			args = append(args, a)
+		}
+	}
+	args = append(args, "-profiles="+p, "-rows-out="+f.Name())
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, self, args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("profile %s: %w", p, err)
+	}
+	b, err := os.ReadFile(f.Name())
+	if err != nil {
+		return err
+	}
+	var sub table
+	if err := json.Unmarshal(b, &sub); err != nil {
+		return fmt.Errorf("profile %s rows: %w", p, err)
+	}
+	t.Rows = append(t.Rows, sub.Rows...)
+	t.Notes = append(t.Notes, sub.Notes...)
+	return nil
+}
+
+func writeRows(path string, t *table) int {
+	b, err := json.Marshal(t)
+	if err == nil {
+		err = os.WriteFile(path, b, 0o600)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "govbench:", err)
+		return 2
+	}
+	return 0
 }

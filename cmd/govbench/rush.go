@@ -34,6 +34,7 @@ func benchRush(ctx context.Context, t *table, profile string, inst *instance, sl
 	}
 	client := newClient(rushResidents)
 	client.Transport.(*http.Transport).MaxConnsPerHost = 0
+	defer client.CloseIdleConnections()
 	statuses := make([]int, rushResidents)
 	var wg sync.WaitGroup
 	start := make(chan struct{})

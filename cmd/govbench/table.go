@@ -19,18 +19,18 @@ const (
 
 // row is one line of the report: a figure and, when it has one, its bar.
 type row struct {
-	profile, name, value, bar, status string
+	Profile, Name, Value, Bar, Status string
 }
 
 // table collects the rows of the whole run.
 type table struct {
-	rows  []row
-	notes []string
+	Rows  []row
+	Notes []string
 }
 
 // info adds a figure without a bar.
 func (t *table) info(profile, name, value string) {
-	t.rows = append(t.rows, row{profile: profile, name: name, value: value})
+	t.Rows = append(t.Rows, row{Profile: profile, Name: name, Value: value})
 	progress("%-10s %-38s %s", profile, name, value)
 }
 
@@ -40,30 +40,30 @@ func (t *table) check(profile, name, value, bar string, ok bool) {
 	if !ok {
 		st = statusFail
 	}
-	t.rows = append(t.rows, row{profile: profile, name: name, value: value, bar: bar, status: st})
+	t.Rows = append(t.Rows, row{Profile: profile, Name: name, Value: value, Bar: bar, Status: st})
 	progress("%-10s %-38s %s  (%s: %s)", profile, name, value, bar, st)
 }
 
 // skip records a benchmark that could not run, and why.
 func (t *table) skip(profile, name, why string) {
-	t.rows = append(t.rows, row{profile: profile, name: name, value: why, status: statusSkip})
+	t.Rows = append(t.Rows, row{Profile: profile, Name: name, Value: why, Status: statusSkip})
 	progress("%-10s %-38s skipped: %s", profile, name, why)
 }
 
 // fail records a benchmark that broke before giving a figure.
 func (t *table) fail(profile, name string, err error) {
-	t.rows = append(t.rows, row{profile: profile, name: name, value: "error: " + err.Error(), status: statusFail})
+	t.Rows = append(t.Rows, row{Profile: profile, Name: name, Value: "error: " + err.Error(), Status: statusFail})
 	progress("%-10s %-38s error: %v", profile, name, err)
 }
 
 func (t *table) note(format string, args ...any) {
-	t.notes = append(t.notes, fmt.Sprintf(format, args...))
+	t.Notes = append(t.Notes, fmt.Sprintf(format, args...))
 }
 
 // failed reports whether any bar failed.
 func (t *table) failed() bool {
-	for _, r := range t.rows {
-		if r.status == statusFail {
+	for _, r := range t.Rows {
+		if r.Status == statusFail {
 			return true
 		}
 	}
@@ -73,11 +73,11 @@ func (t *table) failed() bool {
 func (t *table) print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROFILE\tBENCHMARK\tRESULT\tBAR\tSTATUS")
-	for _, r := range t.rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.profile, r.name, r.value, r.bar, r.status)
+	for _, r := range t.Rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Profile, r.Name, r.Value, r.Bar, r.Status)
 	}
 	_ = tw.Flush()
-	for _, n := range t.notes {
+	for _, n := range t.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}
 }
