@@ -185,7 +185,7 @@ func (a *App) openStores(ctx context.Context) error {
 	var inner cache.Cache
 	if cfg.Redis.URL != "" {
 		r, err := cache.NewRedis(cfg.Redis.URL, cache.RedisOptions{DialTimeout: cfg.Redis.DialTimeout.D(),
-			ReadTimeout: cfg.Redis.ReadTimeout.D(), WriteTimeout: cfg.Redis.WriteTimeout.D(), PoolSize: cfg.Redis.PoolSize, Prefix: "govapp:"})
+			ReadTimeout: cfg.Redis.ReadTimeout.D(), WriteTimeout: cfg.Redis.WriteTimeout.D(), PoolSize: cfg.Redis.PoolSize, Prefix: "govapp:" + a.db.Keyspace()})
 		if err != nil {
 			return err
 		}
@@ -248,7 +248,7 @@ func (a *App) openWeChat(fake *fakewechat.Fake) error {
 func (a *App) newThrottle() push.Throttle {
 	for _, c := range a.closers {
 		if r, ok := c.(*cache.Redis); ok {
-			return push.NewRedisThrottle(r.Client(), "push-rate", a.cfg.Push.RatePerSecond, a.log)
+			return push.NewRedisThrottle(r.Client(), "govapp:"+a.db.Keyspace()+"push-rate", a.cfg.Push.RatePerSecond, a.log)
 		}
 	}
 	return push.NewLocalThrottle(a.cfg.Push.RatePerSecond)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -69,24 +68,10 @@ type Service struct {
 func NewService(d *db.DB, c cache.Cache, cal func() Calendar, p *push.Service, guides Guides, cfg config.Booking, loc *time.Location, log *slog.Logger) *Service {
 	return &Service{db: d, cache: c, cal: cal, push: p, guides: guides, cfg: cfg, loc: loc, log: log,
 		now: func() time.Time { return time.Now().UTC() }, oneStatement: d.Dialect == db.Postgres, writer: make(chan struct{}, 1),
-		space: keyspace(d), fullHere: otter.Must(&otter.Options[int64, struct{}]{
+		space: d.Keyspace(), fullHere: otter.Must(&otter.Options[int64, struct{}]{
 			MaximumSize:      50_000,
 			ExpiryCalculator: otter.ExpiryWriting[int64, struct{}](max(cfg.SlotsCacheTTL.D(), time.Millisecond)),
 		})}
-}
-
-// keyspace is the search_path of a PostgreSQL URL ("" without one): the same
-// for every instance of a deployment, different for deployments (and test
-// databases) that live in other schemas of one server.
-func keyspace(d *db.DB) string {
-	if d.Dialect != db.Postgres {
-		return ""
-	}
-	u, err := url.Parse(d.DSN())
-	if err != nil || u.Query().Get("search_path") == "" {
-		return ""
-	}
-	return u.Query().Get("search_path") + ":"
 }
 
 // tx runs fn in a transaction, in the writers' turn (see turn).

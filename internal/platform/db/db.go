@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -162,6 +163,28 @@ func (c *deadlineConn) Read(b []byte) (int, error) {
 		return 0, err
 	}
 	return c.Conn.Read(b)
+}
+
+// Keyspace names where the data lives — the database and the search_path
+// of a PostgreSQL URL, "" on SQLite — followed by a colon: the same for every
+// instance of a deployment, different for deployments (and test schemas)
+// that share one server. Keys in a shared Redis start with it.
+func (d *DB) Keyspace() string {
+	if d.Dialect != Postgres {
+		return ""
+	}
+	u, err := url.Parse(d.dsn)
+	if err != nil || u.Scheme == "" {
+		return ""
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if sp := u.Query().Get("search_path"); sp != "" {
+		name += "/" + sp
+	}
+	if name == "" {
+		return ""
+	}
+	return name + ":"
 }
 
 // DSN returns the data source name the handle was opened with (never log it:

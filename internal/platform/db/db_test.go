@@ -442,3 +442,30 @@ func TestPostgresQueryTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyspace: instances of one deployment share a keyspace; deployments in
+// other databases or schemas of one server do not.
+func TestKeyspace(t *testing.T) {
+	ks := func(u string) string {
+		d, err := db.OpenPostgres(u, db.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		return d.Keyspace()
+	}
+	a := ks("postgres://u@h:5432/city?sslmode=disable&search_path=s1")
+	if a != "city/s1:" || a != ks("postgres://other@h2:5432/city?search_path=s1") {
+		t.Fatalf("keyspace %q: want city/s1: for every instance of the deployment", a)
+	}
+	for _, u := range []string{"postgres://u@h/city?search_path=s2", "postgres://u@h/town?search_path=s1", "postgres://u@h/city"} {
+		if ks(u) == a {
+			t.Fatalf("%s shares the keyspace %q", u, a)
+		}
+	}
+	if d, err := db.OpenSQLite(t.TempDir()+"/x.db", db.Options{}); err != nil || d.Keyspace() != "" {
+		t.Fatalf("SQLite keyspace: %v", err)
+	} else {
+		d.Close()
+	}
+}
