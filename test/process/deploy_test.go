@@ -21,6 +21,7 @@ import (
 
 	"govapp/internal/platform/db"
 	"govapp/internal/platform/db/dbtest"
+	"govapp/internal/redact"
 	"govapp/internal/wechat/fakewechat"
 )
 
@@ -192,6 +193,7 @@ func (d *deployment) startOn(name, addr string, extra ...string) *instance {
 		if d.t.Failed() {
 			d.t.Logf("--- log of %s (last lines) ---\n%s", i.name, i.logTail(40))
 		}
+		i.checkNoPersonalData()
 	})
 	i.waitReady(60 * time.Second)
 	return i
@@ -227,6 +229,22 @@ func (i *instance) kill() {
 	_ = i.cmd.Process.Signal(syscall.SIGKILL)
 	<-i.done
 	i.hc.CloseIdleConnections()
+}
+
+// checkNoPersonalData fails the test when the process logged a mobile or
+// ID-card number (SPEC §10: personal data never in logs).
+func (i *instance) checkNoPersonalData() {
+	b, err := os.ReadFile(i.log)
+	if err != nil {
+		i.d.t.Errorf("read the log of %s: %v", i.name, err)
+		return
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if len(redact.IdentifyingNumbers(line)) > 0 {
+			i.d.t.Errorf("%s logged personal data: %s", i.name, line)
+			return
+		}
+	}
 }
 
 // exited waits up to d for the process to exit; false if it still runs.
