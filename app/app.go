@@ -211,10 +211,15 @@ func (a *App) openStores(ctx context.Context) error {
 
 // Migrate applies govapp's migrations and River's.
 func Migrate(ctx context.Context, d *db.DB) error {
-	if _, err := d.Migrate(ctx); err != nil {
+	u, done, err := d.Untimed() // a migration may rightly outlast database.query_timeout
+	if err != nil {
 		return err
 	}
-	return jobs.Migrate(ctx, d)
+	defer done()
+	if _, err := u.Migrate(ctx); err != nil {
+		return err
+	}
+	return jobs.Migrate(ctx, u)
 }
 
 var httpClientOnce sync.Once

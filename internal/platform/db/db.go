@@ -35,6 +35,8 @@ type DB struct {
 	Dialect Dialect
 	// dsn is kept to open the separate pool the job queue uses on SQLite.
 	dsn string
+	// timed: the pool bounds every statement (Options.QueryTimeout).
+	timed bool
 }
 
 // Options tunes the connection pool.
@@ -108,7 +110,31 @@ func OpenPostgres(dsn string, o Options) (*DB, error) {
 	sdb.SetMaxOpenConns(o.MaxOpenConns)
 	sdb.SetMaxIdleConns(o.MaxIdleConns)
 	sdb.SetConnMaxLifetime(30 * time.Minute)
-	return &DB{DB: sqlx.NewDb(sdb, "postgres"), Dialect: Postgres, dsn: dsn}, nil
+	return &DB{DB: sqlx.NewDb(sdb, "postgres"), Dialect: Postgres, dsn: dsn, timed: o.QueryTimeout > 0}, nil
+}
+
+// Untimed returns a small pool on the same database without the query
+// timeout, for work that may rightly take longer than a request: migrations
+// (an index built on a large table, waiting for another instance's
+// migration lock). On SQLite, or when d has no timeout, it is d itself.
+// Call done when finished.
+func (d *DB) Untimed() (u *DB, done func(), err error) {
+	if d.Dialect != Postgres || !d.timed {
+		return d, func() {}, nil
+	}
+	dsn := d.dsn
+	if pu, perr := url.Parse(dsn); perr == nil && pu.Scheme != "" {
+		q := pu.Query()
+		q.Set("statement_timeout", "0")
+		pu.RawQuery = q.Encode()
+		dsn = pu.String()
+	}
+	u, err = OpenPostgres(dsn, Options{MaxOpenConns: 2})
+	if err != nil {
+		return nil, nil, err
+	}
+	u.dsn = d.dsn
+	return u, func() { _ = u.Close() }, nil
 }
 
 // withStatementTimeout adds statement_timeout to a PostgreSQL URL that does

@@ -469,3 +469,31 @@ func TestKeyspace(t *testing.T) {
 		d.Close()
 	}
 }
+
+// TestUntimed: migrations run on a pool without the query timeout, on the
+// same database.
+func TestUntimed(t *testing.T) {
+	u := dbtest.PostgresURL()
+	if u == "" {
+		t.Skip("GOVAPP_TEST_POSTGRES_URL is not set")
+	}
+	d, err := db.OpenPostgres(u, db.Options{QueryTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Exec(`SELECT pg_sleep(1)`); err == nil {
+		t.Fatal("a 1 s statement passed a 300 ms query timeout")
+	}
+	un, done, err := d.Untimed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	if _, err := un.Exec(`SELECT pg_sleep(1)`); err != nil {
+		t.Fatalf("the untimed pool: %v", err)
+	}
+	if un.Keyspace() != d.Keyspace() {
+		t.Fatalf("untimed keyspace %q, want %q", un.Keyspace(), d.Keyspace())
+	}
+}
