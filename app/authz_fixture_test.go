@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -27,6 +28,8 @@ const (
 	handX             // handler of department X, to which the ticket is dispatched
 	handY             // handler of department Y
 	handZ             // handler whose account has no department
+	handP             // handler of X's parent department: X is in their subtree
+	handC             // handler of a department under X: X is not in theirs
 	clerk1            // clerk of hall 1, where A's appointment is
 	clerk2            // clerk of hall 2
 	editor            // content editor
@@ -35,7 +38,7 @@ const (
 )
 
 var whoNames = [everyone]string{"anonymous", "resident A", "resident B", "operator", "handler of X", "handler of Y", "handler of no department",
-	"clerk of hall 1", "clerk of hall 2", "editor", "admin"}
+	"handler of X's parent", "handler under X", "clerk of hall 1", "clerk of hall 2", "editor", "admin"}
 
 func (p who) String() string { return whoNames[p] }
 
@@ -48,7 +51,7 @@ func (p who) role() account.Role {
 	switch p {
 	case oper:
 		return account.RoleOperator
-	case handX, handY, handZ:
+	case handX, handY, handZ, handP, handC:
 		return account.RoleHandler
 	case clerk1, clerk2:
 		return account.RoleClerk
@@ -67,6 +70,12 @@ const (
 	retiredGuide = "AZ-0002" // published, for the retire route only
 	hall1Name    = "市民之家"
 	hall2Name    = "高新区政务服务中心"
+)
+
+// X's place in the department tree (world.deptTree).
+const (
+	deptParent = "市人民政府"
+	deptChild  = "市住建局物业监管科"
 )
 
 // world is the fixture of the matrix: one object of each kind, so that every
@@ -101,12 +110,15 @@ func newWorld(t *testing.T, a *testApp) *world {
 	w2 := a.bookingWorld(hall2Name, 5)
 	w.hall1, w.win1, w.hall2 = w1.hall, w1.win, w2.hall
 
-	w.user = [everyone]string{"", "o-authz-a", "o-authz-b", "authz-op", "authz-hx", "authz-hy", "authz-hz", "authz-ck1", "authz-ck2", "authz-ed", "admin-hall"}
+	w.user = [everyone]string{"", "o-authz-a", "o-authz-b", "authz-op", "authz-hx", "authz-hy", "authz-hz", "authz-hp", "authz-hc", "authz-ck1", "authz-ck2", "authz-ed", "admin-hall"}
 	w.phone[resA], w.phone[resB] = "13800138001", "13800138002"
 	w.token[resA] = a.devLogin(w.user[resA], w.phone[resA])
 	w.token[resB] = a.devLogin(w.user[resB], w.phone[resB])
 	w.token[oper] = a.staffToken(w.user[oper], account.RoleOperator, "12345 热线中心")
+	w.deptTree(t)
 	w.token[handX] = a.staffToken(w.user[handX], account.RoleHandler, deptX)
+	w.token[handP] = a.staffToken(w.user[handP], account.RoleHandler, deptParent)
+	w.token[handC] = a.staffToken(w.user[handC], account.RoleHandler, deptChild)
 	w.token[handY] = a.staffToken(w.user[handY], account.RoleHandler, deptY)
 	w.token[handZ] = a.staffToken(w.user[handZ], account.RoleHandler, "")
 	w.token[clerk1] = a.clerkToken(w.user[clerk1], w.hall1)
@@ -176,6 +188,30 @@ func newWorld(t *testing.T, a *testApp) *world {
 		w.console[p], w.csrf[p] = w.signIn(t, p)
 	}
 	return w
+}
+
+// deptTree makes X a department between a parent and a child (SPEC §1:
+// departments form a tree, a handler sees their department's subtree), and
+// checks that the paths say so: otherwise the matrix's lines for the parent's
+// and the child's handlers would prove nothing about the subtree.
+func (w *world) deptTree(t *testing.T) {
+	t.Helper()
+	ctx, acc := context.Background(), w.a.Accounts()
+	p, err := acc.EnsureDepartment(ctx, deptParent, "", "city", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := acc.EnsureDepartment(ctx, deptX, deptParent, "bureau", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := acc.EnsureDepartment(ctx, deptChild, deptX, "section", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Path != fmt.Sprintf("%s%d/", p.Path, x.ID) || c.Path != fmt.Sprintf("%s%d/", x.Path, c.ID) {
+		t.Fatalf("fixture: not a tree: %s %q, %s %q, %s %q", p.Name, p.Path, x.Name, x.Path, c.Name, c.Path)
+	}
 }
 
 // signIn opens a new console session of staff p and reads its CSRF token

@@ -159,15 +159,19 @@ func these(p ...who) []who { return p }
 var (
 	// A's ticket: resident B is told it does not exist.
 	notB = []who{resB}
-	// X's ticket: the handlers of another department, or of none, are told it does not exist.
-	notX = []who{handY, handZ}
-	// Operator actions of the transition table: X's handler may see the ticket
-	// but not take the action (403); the other handlers cannot see it (404).
-	opAction = func(m probe) probe { return m.but(s403, handX).but(s404, notX...) }
-	// Actions of the lead department's handler: not the operator's (403).
+	// X's ticket: the handlers of another department, of a department under X
+	// (the ticket is not assigned to it), or of none, are told it does not exist.
+	// The handlers of X and of X's parent see it: X is in their subtree (SPEC §1).
+	notX = []who{handY, handZ, handC}
+	seeX = []who{oper, handX, handP, admin}
+	// Operator actions of the transition table: the handlers who see the ticket
+	// may not take the action (403); the other handlers cannot see it (404).
+	opAction = func(m probe) probe { return m.but(s403, handX, handP).but(s404, notX...) }
+	// Actions of the lead department's handlers, those of X's subtree and of the
+	// departments above it (ticket.byLead): not the operator's (403).
 	leadAction = func(m probe) probe { return m.but(s403, oper).but(s404, notX...) }
-	// A's image: A, the operator (and admin) and the handler of X may read it.
-	notImage = []who{resB, handY, handZ, clerk1, clerk2, editor}
+	// A's image: A, the operator (and admin) and the handlers who see the ticket may read it.
+	notImage = []who{resB, handY, handZ, handC, clerk1, clerk2, editor}
 
 	ticketNo   = func(w *world) string { return w.ticket }
 	apptCode   = func(w *world) string { return w.apptCode }
@@ -211,7 +215,7 @@ func authzMatrix() []probe {
 		line("POST /api/v1/uploads", signedIn),
 		line("GET /api/v1/uploads/:id", signedIn).but(s404, notImage...),
 		line("POST /api/v1/ops/tickets", staffOnly(rOp)),
-		line("GET /api/v1/ops/tickets", staffOnly(rOp, rHd)).only(these(oper, handX, admin), notX, ticketNo),
+		line("GET /api/v1/ops/tickets", staffOnly(rOp, rHd)).only(seeX, notX, ticketNo),
 		line("GET /api/v1/ops/tickets/:no", staffOnly(rOp, rHd)).but(s404, notX...),
 		line("GET /api/v1/ops/tickets/:no/duplicates", staffOnly(rOp)),
 		opAction(line("POST /api/v1/ops/tickets/:no/accept", staffOnly(rOp, rHd))),
@@ -298,7 +302,7 @@ func authzMatrix() []probe {
 		line("POST /console/login", public).fields("username", "authz-victim", "password", consolePassword),
 		line("POST /console/logout", pages()).freshSession(),
 		line("GET /console/assets/:name", public),
-		line("GET /console/tickets", pages(rOp, rHd)).only(these(oper, handX, admin), notX, ticketNo),
+		line("GET /console/tickets", pages(rOp, rHd)).only(seeX, notX, ticketNo),
 		line("GET /console/tickets/new", pages(rOp)),
 		line("POST /console/tickets", pages(rOp)),
 		line("GET /console/tickets/:no", pages(rOp, rHd)).but(s404, notX...),
@@ -351,9 +355,9 @@ func authzMatrix() []probe {
 var window1 = func(w *world) any { return map[string]any{"window_id": w.win1} }
 
 // TestAuthorizationMatrix sends every route of the route table as each of
-// ten people and checks who passes authorization (SPEC §10: a resident never
+// the people of the fixture and checks who passes authorization (SPEC §10: a resident never
 // reads another's ticket or appointment; a handler never sees another
-// department's tickets; only editors and admins publish guides and
+// department's tickets, a handler sees those of their department's subtree; only editors and admins publish guides and
 // policies; only operators publish ticket results; only admins manage staff).
 func TestAuthorizationMatrix(t *testing.T) {
 	eachBackend(t, func(t *testing.T, a *testApp) {
