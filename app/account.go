@@ -119,7 +119,7 @@ type refreshResp struct {
 }
 
 // refresh rotates the caller's token: the old one stops working at once on
-// this instance (and within auth.session_cache_ttl on the others).
+// this instance (and within auth.revocation_sync on the others).
 func (a *App) refresh(c *fiber.Ctx) error {
 	tok, _ := c.Locals(localToken).(string)
 	s, err := a.accounts.Refresh(c.UserContext(), tok)

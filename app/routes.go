@@ -63,7 +63,7 @@ func (a *App) routes() []route {
 		{Method: "POST", Path: "/api/v1/auth/dev/login", Handler: a.devLogin, Limit: "login", Tag: "账号", Summary: "开发登录（仅内嵌模式）", Body: devLoginReq{}, Resp: loginResp{}},
 		{Method: "POST", Path: "/api/v1/auth/staff/login", Handler: a.staffLogin, Limit: "login", Tag: "账号", Summary: "工作人员登录", Body: staffLoginReq{}, Resp: loginResp{}},
 		{Method: "POST", Path: "/api/v1/auth/logout", Handler: a.logout, Auth: authAny, Tag: "账号", Summary: "退出登录（注销令牌）", Status: fiber.StatusNoContent},
-		{Method: "POST", Path: "/api/v1/auth/refresh", Handler: a.refresh, Auth: authAny, Tag: "账号", Summary: "换发令牌（旧令牌随即失效，新令牌重新计算有效期）", Resp: refreshResp{}},
+		{Method: "POST", Path: "/api/v1/auth/refresh", Handler: a.refresh, Auth: authAny, Limit: "login", Tag: "账号", Summary: "换发令牌（旧令牌在本实例随即失效、在其他实例于 auth.revocation_sync 内失效；新令牌重新计算有效期）", Resp: refreshResp{}},
 		{Method: "GET", Path: "/api/v1/me", Handler: a.me, Auth: authAny, Tag: "账号", Summary: "当前登录的居民或工作人员", Resp: meResp{}},
 		{Method: "POST", Path: "/api/v1/me/phone", Handler: a.bindPhone, Auth: authResident, Limit: "login", Tag: "账号", Summary: "绑定手机号（getPhoneNumber code）", Body: bindPhoneReq{}, Resp: meResp{}},
 

@@ -212,6 +212,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 	hash := s.box.TokenHash(token)
 	now := s.now()
 	var out Session
+	var revokedExp time.Time
 	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
 		sess, err := findSession(ctx, tx, hash, now)
 		if err != nil {
@@ -224,8 +225,11 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 		if n == 0 { // refreshed or logged out meanwhile
 			return ErrInvalidToken
 		}
-		if err := s.revoke(ctx, tx, hash, sess.ExpiresAt); err != nil {
-			return err
+		if sess.SubjectKind == KindResident {
+			if err := s.revoke(ctx, tx, hash, sess.ExpiresAt); err != nil {
+				return err
+			}
+			revokedExp = sess.ExpiresAt
 		}
 		ttl := s.cfg.ResidentTokenTTL.D()
 		if sess.SubjectKind == KindStaff {
@@ -237,6 +241,9 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 	if err != nil {
 		return Session{}, db.MapError(err, nil, nil)
 	}
+	if !revokedExp.IsZero() {
+		s.revoked.add(hash, revokedExp)
+	}
 	return out, nil
 }
 
@@ -244,6 +251,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 func (s *Service) Logout(ctx context.Context, token string) error {
 	hash := s.box.TokenHash(token)
 	now := s.now()
+	var revokedExp time.Time
 	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
 		sess, err := findSession(ctx, tx, hash, now)
 		if err != nil {
@@ -256,9 +264,19 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 		if n == 0 { // logged out meanwhile
 			return ErrInvalidToken
 		}
+		if sess.SubjectKind != KindResident {
+			return nil
+		}
+		revokedExp = sess.ExpiresAt
 		return s.revoke(ctx, tx, hash, sess.ExpiresAt)
 	})
-	return db.MapError(err, nil, nil)
+	if err != nil {
+		return db.MapError(err, nil, nil)
+	}
+	if !revokedExp.IsZero() {
+		s.revoked.add(hash, revokedExp)
+	}
+	return nil
 }
 
 // PurgeExpired deletes expired sessions and returns how many.

@@ -390,6 +390,8 @@ func TestSessions(t *testing.T) {
 	})
 }
 
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
 // TestRevocationReachesEveryInstance: a resident's token is accepted on its
 // signature, so a logout on one instance reaches another when that one reads
 // the revocations (every auth.revocation_sync); on the instance that served
@@ -419,6 +421,36 @@ func TestRevocationReachesEveryInstance(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = b.svc.Authenticate(ctx, sess.Token)
+		wantErr(t, err, account.ErrInvalidToken)
+
+		// another spelling of the revoked token (base64's spare bits in the
+		// last character, a line break) is the same token, and refused
+		base := strings.TrimPrefix(sess.Token, "gv_")
+		last := strings.IndexByte(alphabet, base[len(base)-1])
+		for i := 1; i < 4; i++ {
+			alt := "gv_" + base[:len(base)-1] + string(alphabet[last^i])
+			_, err = a.svc.Authenticate(ctx, alt)
+			wantErr(t, err, account.ErrInvalidToken)
+		}
+		_, err = a.svc.Authenticate(ctx, "gv_"+base[:10]+"\n"+base[10:])
+		wantErr(t, err, account.ErrInvalidToken)
+
+		// a revocation whose transaction committed after later ones (its id
+		// below the highest already read) still reaches B
+		late, _, err := a.svc.DevLogin(ctx, "o-late-commit", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.svc.Authenticate(ctx, late.Token); err != nil {
+			t.Fatal(err)
+		}
+		f := a
+		f.exec(t, `INSERT INTO session_revocations (id, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?)`,
+			-1, f.box.TokenHash(late.Token), late.ExpiresAt, f.clock.Now())
+		if err := b.svc.SyncRevocations(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, err = b.svc.Authenticate(ctx, late.Token)
 		wantErr(t, err, account.ErrInvalidToken)
 
 		// a fresh instance loads the revocations still in force

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"sync"
 	"time"
@@ -59,6 +60,11 @@ func (s *Service) signedResident(token, hash string, now time.Time) (p Principal
 	if derr != nil || len(raw) != tokenPayload+pii.TokenMACSize || raw[0] != tokenVersion {
 		return Principal{}, false, nil // not a signed token: look it up
 	}
+	// One spelling per token: base64's spare bits in the last character (and
+	// the line breaks the decoder skips) must not make a revoked token new.
+	if base64.RawURLEncoding.EncodeToString(raw) != token[3:] {
+		return Principal{}, true, ErrInvalidToken
+	}
 	if !hmac.Equal(raw[tokenPayload:], s.box.TokenMAC(raw[:tokenPayload])) {
 		return Principal{}, true, ErrInvalidToken
 	}
@@ -73,46 +79,59 @@ func (s *Service) signedResident(token, hash string, now time.Time) (p Principal
 	return Principal{Kind: KindResident, ID: id, Role: RoleResident}, true, nil
 }
 
-// revocations is this instance's copy of session_revocations.
+// revocations is this instance's copy of session_revocations: the first
+// 16 bytes of each revoked token's hash and when that token expires anyway
+// (about 40 bytes an entry).
 type revocations struct {
 	mu      sync.RWMutex
-	hashes  map[string]time.Time // token hash → when the token expires anyway
+	keys    map[[16]byte]int64 // → expiry, Unix seconds
 	lastID  int64
 	loaded  bool
 	pruneAt time.Time
 }
 
+func revocationKey(hash string) (k [16]byte) {
+	_, _ = hex.Decode(k[:], []byte(hash[:32]))
+	return k
+}
+
 func (r *revocations) has(hash string) bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	_, ok := r.hashes[hash]
+	_, ok := r.keys[revocationKey(hash)]
 	return ok
 }
 
 func (r *revocations) add(hash string, exp time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.hashes == nil {
-		r.hashes = map[string]time.Time{}
-	}
-	r.hashes[hash] = exp
+	r.addLocked(hash, exp)
 }
 
-// revoke records a revoked token in the database (for the other instances)
-// and here.
+func (r *revocations) addLocked(hash string, exp time.Time) {
+	if r.keys == nil {
+		r.keys = map[[16]byte]int64{}
+	}
+	r.keys[revocationKey(hash)] = exp.Unix()
+}
+
+// revoke records a revoked resident token in the database, for every
+// instance (this one adds it to memory once the transaction has committed).
+// Staff tokens are checked in the database on every request: deleting the
+// session is enough for them.
 func (s *Service) revoke(ctx context.Context, q db.Queryer, hash string, exp time.Time) error {
 	const stmt = `INSERT INTO session_revocations (token_hash, expires_at, created_at) VALUES (?, ?, ?)`
 	if _, err := q.ExecContext(ctx, q.Rebind(stmt), hash, exp, s.now()); err != nil {
 		return fmt.Errorf("account: revoke session: %w", err)
 	}
-	s.revoked.add(hash, exp)
 	return nil
 }
 
-// revocationOverlap is how many ids below the highest seen each read looks
-// at again: a revocation whose transaction commits after a later one's is
-// still picked up.
-const revocationOverlap = 256
+// revocationLookBack is how far back, by created_at, each read looks again
+// besides the ids above the highest seen: a revocation whose transaction
+// committed after later ones (ids are taken at insert, seen at commit) is
+// still picked up, as in the guide change feed.
+const revocationLookBack = 15 * time.Second
 
 // SyncRevocations reads the revocations written since the last read (all
 // unexpired ones the first time).
@@ -124,14 +143,15 @@ func (s *Service) SyncRevocations(ctx context.Context) error {
 	}
 	now := s.now()
 	s.revoked.mu.RLock()
-	from, loaded := s.revoked.lastID-revocationOverlap, s.revoked.loaded
+	from, loaded := s.revoked.lastID, s.revoked.loaded
 	s.revoked.mu.RUnlock()
 	var rows []rev
 	var err error
 	if !loaded {
 		err = s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, token_hash, expires_at FROM session_revocations WHERE expires_at > ? ORDER BY id`), now)
 	} else {
-		err = s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, token_hash, expires_at FROM session_revocations WHERE id > ? ORDER BY id`), from)
+		err = s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, token_hash, expires_at FROM session_revocations
+			WHERE id > ? OR created_at > ? ORDER BY id`), from, now.Add(-revocationLookBack))
 	}
 	if err != nil {
 		return fmt.Errorf("account: read revocations: %w", err)
@@ -139,18 +159,17 @@ func (s *Service) SyncRevocations(ctx context.Context) error {
 	r := &s.revoked
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.hashes == nil {
-		r.hashes = map[string]time.Time{}
-	}
 	for _, x := range rows {
-		r.hashes[x.TokenHash] = x.ExpiresAt
+		if len(x.TokenHash) >= 32 {
+			r.addLocked(x.TokenHash, x.ExpiresAt)
+		}
 		r.lastID = max(r.lastID, x.ID)
 	}
 	r.loaded = true
 	if now.After(r.pruneAt) {
-		for h, exp := range r.hashes {
-			if !now.Before(exp) {
-				delete(r.hashes, h)
+		for k, exp := range r.keys {
+			if now.Unix() >= exp {
+				delete(r.keys, k)
 			}
 		}
 		r.pruneAt = now.Add(time.Minute)

@@ -122,11 +122,12 @@ func (s *Service) dropDays(ctx context.Context, hallID int64) {
 }
 
 // knownFull reports whether a booking found the slot full a moment ago: a
-// sold-out answer that spares the database. It only ever refuses, for at
-// most slots_cache_ttl, and is dropped when a place returns. The note is
-// kept in the shared cache and, so that a rush on a sold-out slot costs no
-// network round trip, in this process as well; a place returned through
-// another instance is seen here when the local note expires.
+// sold-out answer that spares the database. It only ever refuses, and is
+// dropped when a place returns. The note is kept in the shared cache for
+// slots_cache_ttl and, so that a rush on a sold-out slot costs no network
+// round trip, in this process as well (copied from the shared note, it
+// lives slots_cache_ttl from the copy): a place returned through another
+// instance is seen here after at most twice slots_cache_ttl.
 func (s *Service) knownFull(ctx context.Context, slotID int64) bool {
 	if _, ok := s.fullHere.GetIfPresent(slotID); ok {
 		return true

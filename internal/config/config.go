@@ -497,7 +497,7 @@ func (c Config) Validate() error {
 		problems = append(problems, "auth.resident_token_ttl and auth.staff_token_ttl must be positive")
 	}
 	if c.Auth.RevocationSync <= 0 || c.Auth.RevocationSync.D() > time.Minute {
-		problems = append(problems, "auth.revocation_sync must be between 0 and 1m")
+		problems = append(problems, "auth.revocation_sync must be positive and at most 1m")
 	}
 	if c.Auth.StaffMaxFailures <= 0 || c.Auth.StaffLockout <= 0 {
 		problems = append(problems, "auth.staff_max_failures and auth.staff_lockout must be positive")

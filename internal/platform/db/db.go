@@ -43,9 +43,10 @@ type DB struct {
 type Options struct {
 	MaxOpenConns int
 	MaxIdleConns int
-	// QueryTimeout bounds one statement (PostgreSQL's statement_timeout) and
-	// how long the server may stay silent in the middle of a query before
-	// the connection is dropped (0: no bound).
+	// QueryTimeout bounds one statement (PostgreSQL's statement_timeout,
+	// unless the URL sets its own) and, with silentMargin added, how long
+	// the server may stay silent in the middle of a query before the
+	// connection is dropped (0: no bound).
 	QueryTimeout time.Duration
 }
 
@@ -98,7 +99,7 @@ func OpenPostgres(dsn string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("db: open postgres: %w", err)
 	}
 	if o.QueryTimeout > 0 {
-		conn.Dialer(deadlineDialer{d: net.Dialer{Timeout: o.QueryTimeout, KeepAlive: 30 * time.Second}, timeout: o.QueryTimeout})
+		conn.Dialer(deadlineDialer{d: net.Dialer{Timeout: o.QueryTimeout, KeepAlive: 30 * time.Second}, timeout: o.QueryTimeout + silentMargin})
 	}
 	sdb := sql.OpenDB(conn)
 	if o.MaxOpenConns <= 0 {
@@ -149,6 +150,11 @@ func withStatementTimeout(dsn string, d time.Duration) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// silentMargin is added to the query timeout for the read deadline, so that
+// a statement that runs too long is normally stopped cleanly by the server
+// (57014, the connection kept) and the deadline only catches a silent one.
+const silentMargin = 2 * time.Second
 
 // deadlineDialer gives every read on a PostgreSQL connection a deadline: a
 // server or network that goes silent in the middle of a query (a cable cut,
