@@ -282,13 +282,13 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 // PurgeExpired deletes expired sessions and returns how many.
 func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM sessions WHERE expires_at <= ?`), now)
+	n, err := s.db.DeleteInBatches(ctx, "sessions", "id", "expires_at <= ?", db.PurgeBatch, now)
 	if err != nil {
-		return 0, fmt.Errorf("account: purge sessions: %w", err)
+		return n, fmt.Errorf("account: %w", err)
 	}
 	// a revocation is kept until its token would have expired anyway
-	if _, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM session_revocations WHERE expires_at <= ?`), now); err != nil {
-		return 0, fmt.Errorf("account: purge revocations: %w", err)
+	if _, err := s.db.DeleteInBatches(ctx, "session_revocations", "id", "expires_at <= ?", db.PurgeBatch, now); err != nil {
+		return n, fmt.Errorf("account: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"govapp/internal/platform/db"
 )
 
 // syncLookback re-reads changes this recent on every poll: a transaction that
@@ -120,9 +122,9 @@ func (s *Service) RunSync(ctx context.Context, interval time.Duration) {
 // PurgeExpired deletes change-feed rows older than a day (every instance has
 // long applied them) and returns how many.
 func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM guide_changes WHERE changed_at < ?`), s.now().Add(-24*time.Hour))
+	n, err := s.db.DeleteInBatches(ctx, "guide_changes", "seq", "changed_at < ?", db.PurgeBatch, s.now().Add(-24*time.Hour))
 	if err != nil {
-		return 0, fmt.Errorf("guide: purge change feed: %w", err)
+		return n, fmt.Errorf("guide: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }

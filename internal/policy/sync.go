@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"govapp/internal/platform/db"
 )
 
 // syncLookback re-reads changes this recent on every poll: a transaction that
@@ -89,9 +91,9 @@ func (s *Service) RunSync(ctx context.Context, interval time.Duration) {
 // PurgeExpired deletes change-feed rows older than a day (every instance has
 // long applied them) and returns how many.
 func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM policy_changes WHERE changed_at < ?`), s.now().Add(-24*time.Hour))
+	n, err := s.db.DeleteInBatches(ctx, "policy_changes", "seq", "changed_at < ?", db.PurgeBatch, s.now().Add(-24*time.Hour))
 	if err != nil {
-		return 0, fmt.Errorf("policy: purge change feed: %w", err)
+		return n, fmt.Errorf("policy: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }

@@ -272,3 +272,29 @@ func ForUpdate(q Queryer) string {
 	}
 	return ""
 }
+
+// PurgeBatch is how many rows one statement of a purge deletes.
+const PurgeBatch = 5000
+
+// DeleteInBatches deletes the rows of table that match where (written with
+// ?), batch rows per statement, until none is left: a large backlog of
+// expired rows never needs one statement longer than the query timeout, nor
+// holds its locks for long. key names the table's primary-key columns.
+func (d *DB) DeleteInBatches(ctx context.Context, table, key, where string, batch int, args ...any) (int64, error) {
+	stmt := d.Rebind(fmt.Sprintf(`DELETE FROM %s WHERE (%s) IN (SELECT %s FROM %s WHERE %s LIMIT %d)`, table, key, key, table, where, batch))
+	var total int64
+	for {
+		res, err := d.ExecContext(ctx, stmt, args...)
+		if err != nil {
+			return total, fmt.Errorf("db: purge %s: %w", table, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < int64(batch) || ctx.Err() != nil {
+			return total, ctx.Err()
+		}
+	}
+}

@@ -497,3 +497,29 @@ func TestUntimed(t *testing.T) {
 		t.Fatalf("untimed keyspace %q, want %q", un.Keyspace(), d.Keyspace())
 	}
 }
+
+// TestDeleteInBatches deletes exactly the matching rows, a few per
+// statement, on both databases (one and two key columns).
+func TestDeleteInBatches(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.Exec(`CREATE TABLE purge_t (a INTEGER NOT NULL, b TEXT NOT NULL, old INTEGER NOT NULL, PRIMARY KEY (a, b))`); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 30; i++ {
+			if _, err := d.Exec(d.Rebind(`INSERT INTO purge_t (a, b, old) VALUES (?, ?, ?)`), i, fmt.Sprint("k", i%3), i%2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := d.DeleteInBatches(ctx, "purge_t", "a, b", "old = ?", 4, 1)
+		if err != nil || n != 15 {
+			t.Fatalf("deleted %d, %v; want 15", n, err)
+		}
+		var left, oldLeft int
+		_ = d.Get(&left, `SELECT COUNT(*) FROM purge_t`)
+		_ = d.Get(&oldLeft, `SELECT COUNT(*) FROM purge_t WHERE old = 1`)
+		if left != 15 || oldLeft != 0 {
+			t.Fatalf("left %d rows, %d matching; want 15 and 0", left, oldLeft)
+		}
+	})
+}

@@ -128,9 +128,9 @@ func (s *Store) Release(ctx context.Context, scope, key string) error {
 
 // PurgeExpired deletes expired keys and returns how many.
 func (s *Store) PurgeExpired(ctx context.Context) (int64, error) {
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM idempotency_keys WHERE expires_at <= ?`), s.now())
+	n, err := s.db.DeleteInBatches(ctx, "idempotency_keys", "scope, idem_key", "expires_at <= ?", db.PurgeBatch, s.now())
 	if err != nil {
-		return 0, fmt.Errorf("idempotency: purge: %w", err)
+		return n, fmt.Errorf("idempotency: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }
