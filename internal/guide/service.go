@@ -92,29 +92,39 @@ func (s *Service) Load(ctx context.Context) error {
 	if err := s.db.GetContext(ctx, &last, `SELECT COALESCE(MAX(seq), 0) FROM guide_changes`); err != nil {
 		return fmt.Errorf("guide: read change feed: %w", err)
 	}
-	rows, err := s.db.QueryxContext(ctx, `SELECT v.doc FROM guides g JOIN guide_versions v
-		ON v.guide_id = g.id AND v.version = g.published_version WHERE g.status = 'published'`)
-	if err != nil {
-		return fmt.Errorf("guide: load catalogue: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var doc string
-		if err := rows.Scan(&doc); err != nil {
-			return err
+	// a page at a time: each statement stays short however large the
+	// catalogue (changes made meanwhile come through the change feed, read
+	// from last)
+	page := loadPage
+	var after int64
+	for {
+		var rows []struct {
+			ID  int64  `db:"id"`
+			Doc string `db:"doc"`
 		}
-		var g Guide
-		if err := json.Unmarshal([]byte(doc), &g); err != nil {
-			return fmt.Errorf("guide: decode stored version: %w", err)
+		if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT g.id, v.doc FROM guides g JOIN guide_versions v
+			ON v.guide_id = g.id AND v.version = g.published_version WHERE g.status = 'published' AND g.id > ?
+			ORDER BY g.id LIMIT ?`), after, page); err != nil {
+			return fmt.Errorf("guide: load catalogue: %w", err)
 		}
-		s.cat.put(&g)
-	}
-	if err := rows.Err(); err != nil {
-		return err
+		for _, r := range rows {
+			var g Guide
+			if err := json.Unmarshal([]byte(r.Doc), &g); err != nil {
+				return fmt.Errorf("guide: decode stored version: %w", err)
+			}
+			s.cat.put(&g)
+		}
+		if len(rows) < page {
+			break
+		}
+		after = rows[len(rows)-1].ID
 	}
 	s.sync.init(last, s.now())
 	return nil
 }
+
+// loadPage is how many published guides Load reads per statement.
+var loadPage = 1000
 
 // Detail returns the published version of code as stored JSON: from the
 // in-process layer, the shared cache, or — once for any number of concurrent

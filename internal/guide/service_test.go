@@ -250,3 +250,40 @@ func TestImportCSV(t *testing.T) {
 		}
 	})
 }
+
+// TestLoadReadsTheCatalogueInPages: an instance starting up reads every
+// published guide, a page at a time, and none that is retired or a draft.
+func TestLoadReadsTheCatalogueInPages(t *testing.T) {
+	defer guide.SetLoadPage(3)()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, dept := newService(t, d)
+		for i := 0; i < 10; i++ {
+			code := fmt.Sprintf("GA-%04d", 100+i)
+			if _, err := s.Create(ctx, editor, sample(code, fmt.Sprintf("事项%d", i), dept)); err != nil {
+				t.Fatal(err)
+			}
+			if i == 9 { // a draft only
+				break
+			}
+			if _, err := s.Publish(ctx, editor, code); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Retire(ctx, editor, "GA-0104"); err != nil {
+			t.Fatal(err)
+		}
+		fresh := guide.NewService(d, slog.New(slog.DiscardHandler), guide.Options{SharedCache: cache.NewMemory(0)})
+		if err := fresh.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := fresh.Catalog().Len(); n != 8 {
+			t.Fatalf("catalogue after Load holds %d guides, want the 8 published ones", n)
+		}
+		for _, code := range []string{"GA-0104", "GA-0109"} {
+			if fresh.Catalog().Version(code) != 0 {
+				t.Fatalf("%s (retired or draft) was loaded", code)
+			}
+		}
+	})
+}
