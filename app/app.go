@@ -318,6 +318,28 @@ func (a *App) Accounts() *account.Service { return a.accounts }
 // Queue returns the job queue.
 func (a *App) Queue() *jobs.Queue { return a.queue }
 
+// every runs fn each interval until bg ends, logging its failures: the
+// loops that keep an instance's in-memory copies (revocations, catalogues,
+// calendar) current with the database.
+func (a *App) every(bg context.Context, interval time.Duration, what string, fn func(context.Context) error) {
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-bg.Done():
+				return
+			case <-t.C:
+				if err := fn(bg); err != nil && bg.Err() == nil {
+					a.log.Warn(what+" failed", "err", err)
+				}
+			}
+		}
+	}()
+}
+
 // FakeWeChat returns the fake WeChat of the embedded profile, nil in production.
 func (a *App) FakeWeChat() *fakewechat.Fake { return a.fake }
 
@@ -329,37 +351,10 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBg = cancel
-	a.bg.Add(1)
-	go func() {
-		defer a.bg.Done()
-		a.accounts.RunRevocationSync(bg, a.cfg.Auth.RevocationSync.D())
-	}()
-	a.bg.Add(1)
-	go func() {
-		defer a.bg.Done()
-		a.guides.RunSync(bg, a.cfg.Guides.SyncInterval.D())
-	}()
-	a.bg.Add(1)
-	go func() {
-		defer a.bg.Done()
-		a.policies.RunSync(bg, a.cfg.Policies.SyncInterval.D())
-	}()
-	a.bg.Add(1)
-	go func() {
-		defer a.bg.Done()
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			select {
-			case <-bg.Done():
-				return
-			case <-t.C:
-				if err := a.loadCalendar(bg); err != nil {
-					a.log.Warn("calendar reload failed", "err", err)
-				}
-			}
-		}
-	}()
+	a.every(bg, a.cfg.Auth.RevocationSync.D(), "token revocation sync", a.accounts.SyncRevocations)
+	a.every(bg, a.cfg.Guides.SyncInterval.D(), "guide catalogue sync", a.guides.Sync)
+	a.every(bg, a.cfg.Policies.SyncInterval.D(), "policy catalogue sync", a.policies.Sync)
+	a.every(bg, time.Minute, "calendar reload", a.loadCalendar)
 	return a.queue.Start(ctx)
 }
 

@@ -176,19 +176,3 @@ func (s *Service) SyncRevocations(ctx context.Context) error {
 	}
 	return nil
 }
-
-// RunRevocationSync calls SyncRevocations every interval until ctx ends.
-func (s *Service) RunRevocationSync(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if err := s.SyncRevocations(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("account: revocation sync failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}

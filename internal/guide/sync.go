@@ -103,22 +103,6 @@ func (s *Service) reload(ctx context.Context, codes []string) error {
 	return nil
 }
 
-// RunSync follows the change feed every interval until ctx ends.
-func (s *Service) RunSync(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("guide catalogue sync failed", "err", err)
-			}
-		}
-	}
-}
-
 // PurgeExpired deletes change-feed rows older than a day (every instance has
 // long applied them) and returns how many.
 func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
