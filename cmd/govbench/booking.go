@@ -160,7 +160,13 @@ func postBook(base, token string, s slotRef) int { return postBookWith(bookClien
 
 func postBookWith(client *http.Client, base, token string, s slotRef) int {
 	body, _ := json.Marshal(map[string]any{"slot_id": s.ID, "guide_code": s.Guide})
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/appointments", bytes.NewReader(body))
+	return postJSON(client, base+"/api/v1/appointments", token, body)
+}
+
+// postJSON POSTs body as a signed-in resident and returns the status (0 when
+// no answer came).
+func postJSON(client *http.Client, url, token string, body []byte) int {
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := client.Do(req)

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -35,16 +33,7 @@ func benchTickets(ctx context.Context, t *table, profile string, inst *instance)
 		return err
 	}
 	ok, took := parallel(ticketSubmissions, bookWorkers, func(i int) bool {
-		req, _ := http.NewRequest(http.MethodPost, inst.base+"/api/v1/tickets", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+people[i%ticketResidents].token)
-		res, err := bookClient.Do(req)
-		if err != nil {
-			return false
-		}
-		_, _ = io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		return res.StatusCode == http.StatusCreated
+		return postJSON(bookClient, inst.base+"/api/v1/tickets", people[i%ticketResidents].token, body) == http.StatusCreated
 	})
 	var after int
 	if err := d.GetContext(ctx, &after, `SELECT COUNT(*) FROM tickets`); err != nil {
