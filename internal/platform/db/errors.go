@@ -81,8 +81,8 @@ func IsUnavailable(err error) bool {
 }
 
 // MapError turns database errors into domain errors: no rows → notFound,
-// a unique violation → conflict, an unreachable database → ErrUnavailable.
-// Other errors are returned unchanged.
+// a unique violation → conflict, a full disk → errs.ErrStorageFull, an
+// unreachable database → ErrUnavailable. Other errors are returned unchanged.
 func MapError(err error, notFound, conflict *errs.Error) error {
 	switch {
 	case err == nil:
@@ -97,8 +97,31 @@ func MapError(err error, notFound, conflict *errs.Error) error {
 			conflict = errs.ErrConflict
 		}
 		return conflict.Wrap(err)
+	case IsStorageFull(err):
+		return errs.ErrStorageFull.Wrap(err)
 	case IsUnavailable(err):
 		return errs.ErrUnavailable.Wrap(err)
 	}
 	return err
+}
+
+// IsStorageFull reports whether err means the disk is full: ENOSPC from a
+// file write (or a quota's EDQUOT), SQLite's SQLITE_FULL, PostgreSQL's 53100
+// disk_full.
+func IsStorageFull(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return true
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		return pe.Code == "53100"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()&0xff == sqlite3.SQLITE_FULL
+	}
+	return false
 }

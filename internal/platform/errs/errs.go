@@ -24,6 +24,7 @@ const (
 	KindUnavailable
 	KindTooLarge
 	KindUnprocessable
+	KindUnsupportedMedia // a body in an encoding or type the route does not take (415)
 )
 
 // Error is a domain error: a kind, a stable code, a Chinese message and, for
@@ -116,4 +117,6 @@ var (
 	ErrForbidden    = New(KindForbidden, "forbidden", "没有权限执行此操作")
 	ErrUnavailable  = New(KindUnavailable, "service_unavailable", "服务暂时不可用，请稍后再试")
 	ErrTooMany      = New(KindTooMany, "rate_limited", "操作过于频繁，请稍后再试")
+	// ErrStorageFull: the disk (of the uploads, or of the database) is full.
+	ErrStorageFull = New(KindUnavailable, "storage_full", "系统存储空间不足，暂时无法保存，请稍后再试")
 )
