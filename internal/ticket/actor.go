@@ -46,7 +46,7 @@ func (a Actor) canSee(r *row, coPaths []string) bool {
 	case a.Kind == "system", a.isOperator():
 		return true
 	case a.isResident():
-		return r.SubmitterID.Valid && r.SubmitterID.Int64 == a.ID
+		return a.owns(r)
 	case a.isHandler():
 		if a.covers(r.DeptPath.String) {
 			return true
@@ -68,15 +68,28 @@ func (a Actor) may(w who, r *row) bool {
 	case byLead:
 		return (a.isHandler() && a.covers(r.DeptPath.String)) || (a.Kind == account.KindStaff && a.Role == account.RoleAdmin)
 	case bySubmitter:
-		return a.isResident() && r.SubmitterID.Valid && r.SubmitterID.Int64 == a.ID
+		return a.owns(r)
 	case bySystem:
 		return a.Kind == "system"
 	}
 	return false
 }
 
-// seesPhone reports whether a may read the contact phone in full.
+// owns reports whether a is the resident who filed the ticket.
+func (a Actor) owns(r *row) bool {
+	return a.isResident() && r.SubmitterID.Valid && r.SubmitterID.Int64 == a.ID
+}
+
+// seesIdentity reports whether a may learn who filed the ticket (contact
+// phone, caller's name, submitter): for an anonymous ticket only the
+// operators and the submitter, never the departments that handle it — a
+// 举报 may well concern them.
+func (a Actor) seesIdentity(r *row) bool {
+	return !r.Anonymous || a.isOperator() || a.owns(r)
+}
+
+// seesPhone reports whether a may read the contact phone in full (others
+// who see the submitter's identity read it masked).
 func (a Actor) seesPhone(r *row) bool {
-	return a.isOperator() || (a.isHandler() && a.covers(r.DeptPath.String)) ||
-		(a.isResident() && r.SubmitterID.Valid && r.SubmitterID.Int64 == a.ID)
+	return a.isOperator() || (a.isHandler() && a.covers(r.DeptPath.String)) || a.owns(r)
 }

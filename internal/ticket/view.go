@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"govapp/internal/account"
 	"govapp/internal/platform/db"
 	"govapp/internal/platform/paging"
 	"govapp/internal/platform/pii"
@@ -41,7 +42,7 @@ func (s *Service) Get(ctx context.Context, a Actor, no string) (*Ticket, error) 
 func (s *Service) view(ctx context.Context, a Actor, r *row, co []int64) (*Ticket, error) {
 	t := &Ticket{ID: r.ID, TrackingNo: r.TrackingNo, Channel: r.Channel, Kind: r.Kind, Priority: r.Priority, Category: r.Category,
 		Title: r.Title, Content: r.Content, Location: r.LocationText, Anonymous: r.Anonymous, PublicConsent: r.PublicConsent,
-		Status: r.Status, Held: r.Held, SubmitterID: r.SubmitterID.Int64, DepartmentID: r.DepartmentID.Int64,
+		Status: r.Status, Held: r.Held, DepartmentID: r.DepartmentID.Int64,
 		Department: r.Department.String, CoDepartments: co, Reopened: r.Reopened, RatingComment: r.RatingComment,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	if t.CoDepartments == nil {
@@ -53,19 +54,10 @@ func (s *Service) view(ctx context.Context, a Actor, r *row, co []int64) (*Ticke
 	if r.Rating.Valid {
 		t.Rating = int(r.Rating.Int64)
 	}
-	phone, err := s.box.Decrypt(r.ContactPhoneEnc)
-	if err != nil {
+	if err := s.identify(a, r, t); err != nil {
 		return nil, err
 	}
-	if a.seesPhone(r) {
-		t.ContactPhone = phone
-	} else {
-		t.ContactPhone = pii.MaskPhone(phone)
-	}
 	if !a.isResident() {
-		if t.CallerName, err = s.box.Decrypt(r.CallerNameEnc); err != nil {
-			return nil, err
-		}
 		if r.ExtensionDays > 0 {
 			t.Extension = &Extension{Days: r.ExtensionDays, Reason: r.ExtensionReason, Approved: r.ExtensionApproved}
 		}
@@ -83,10 +75,37 @@ func (s *Service) view(ctx context.Context, a Actor, r *row, co []int64) (*Ticke
 		}
 	}
 	t.Deadlines = s.deadlines(r)
+	var err error
 	if t.Attachments, err = attachmentIDs(ctx, s.db, r.ID); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// identify fills in who filed the ticket, as far as a may know it: nothing
+// of an anonymous ticket's submitter for its handlers (seesIdentity), the
+// phone masked for those who may not read it in full, the caller's name for
+// staff.
+func (s *Service) identify(a Actor, r *row, t *Ticket) error {
+	if !a.seesIdentity(r) {
+		return nil
+	}
+	t.SubmitterID = r.SubmitterID.Int64
+	phone, err := s.box.Decrypt(r.ContactPhoneEnc)
+	if err != nil {
+		return err
+	}
+	if a.seesPhone(r) {
+		t.ContactPhone = phone
+	} else {
+		t.ContactPhone = pii.MaskPhone(phone)
+	}
+	if !a.isResident() {
+		if t.CallerName, err = s.box.Decrypt(r.CallerNameEnc); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // deadlines shows the ticket's SLA instants and the working time left to the
@@ -140,7 +159,8 @@ func humanWorking(d time.Duration) string {
 }
 
 // Timeline returns the ticket's history; residents see no internal notes and
-// no staff names.
+// no staff names, and those who may not know who filed an anonymous ticket
+// no resident's name.
 func (s *Service) Timeline(ctx context.Context, a Actor, no string) ([]Entry, error) {
 	r, _, _, err := s.load(ctx, s.db, a, no, false)
 	if err != nil {
@@ -150,8 +170,12 @@ func (s *Service) Timeline(ctx context.Context, a Actor, no string) ([]Entry, er
 	if err != nil {
 		return nil, err
 	}
+	anonymous := !a.seesIdentity(r)
 	out := make([]Entry, 0, len(all))
 	for _, e := range all {
+		if anonymous && e.ActorKind == account.KindResident {
+			e.ActorName = ""
+		}
 		if a.isResident() {
 			if e.Internal {
 				continue
