@@ -25,6 +25,11 @@ func FuzzRedact(f *testing.F) {
 		f.Add(s)
 	}
 	f.Add("电话13812345678，身份证11010519491231002X，湘A·12345，幸福路28号3栋2单元501室，我叫张伟")
+	// numbers hidden by the writings of issue 13, item 4
+	f.Add("电话138\u200b0013\u200b8000，身份证1101 0519 4912 3100 2X，我叫张\u00ad伟")
+	f.Add("电话一三八〇〇一三八〇〇〇，幺三八零零幺三八零零零，１３８．００１３．８０００")
+	f.Add("1.3.8.0.0.1.3.8.0.0.0 1_1_0_1_0_5_1_9_4_9_1_2_3_1_0_0_2_X 1/9/9/1/2/3/4/5/6/7/8 ⑴⑵ ﬁ ㈠")
+	f.Add("电话1̶3̶8̶0̶0̶1̶3̶8̶0̶0̶0̶，1⃣3⃣8⃣0⃣0⃣1⃣3⃣8⃣0⃣0⃣0⃣")
 	f.Fuzz(func(t *testing.T, in string) {
 		r := Redact(in, fuzzOpts)
 		if !utf8.ValidString(r.Text) {

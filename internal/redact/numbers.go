@@ -1,16 +1,21 @@
 package redact
 
 // Numbers: mobile and landline phone numbers, ID-card numbers and bank-card
-// numbers. The text is read as tokens: runs of digit groups separated by at
-// most three spaces, dashes or parentheses ("138 1234 5678", "(0731)8456-7890",
-// "6222 0212 3456 7890 123"). Within a token, the longest run of consecutive
-// groups that forms a known kind of number is taken first.
+// numbers. The text (its view: invisible characters dropped, full-width
+// folded, Chinese-numeral digits of long runs read as digits) is read as
+// tokens: runs of digit groups separated by at most three spaces, dashes,
+// parentheses, dots, underscores, slashes, tildes or middle dots ("138 1234
+// 5678", "(0731)8456-7890", "6222 0212 3456 7890 123", "138.0013.8000",
+// "1 3 8 0 0 1 3 8 0 0 0"). Digits written as Chinese numerals next to ASCII
+// digits form groups of their own. Within a token, the longest run of
+// consecutive groups that forms a known kind of number is taken first.
 
 // group is one run of digits (possibly ending in the X of an ID number).
 type group struct {
 	start, end int    // rune offsets
 	digits     []byte // ASCII digits, and a final 'x' for an ID check digit
 	dashBefore bool   // the separator before this group holds a dash
+	dotBefore  bool   // the separator before this group is one '.': a decimal fraction, perhaps
 	parenAfter bool   // the separator after this group holds ')'
 	code       bool   // glued to letters: part of a code, never personal data
 }
@@ -38,11 +43,26 @@ func letterPrefixOK(f []rune, i int) bool {
 	return letterPrefixes.matchAt(f, a) == i-a
 }
 
-// maxGroups bounds the groups read as one token (a bank card in groups of
-// four with a country prefix has at most six).
-const maxGroups = 16
+// maxSegment bounds the groups read as one number: a 19-digit number
+// written one digit at a time has 19.
+const maxSegment = 19
 
-func isNumSep(r rune) bool { return r == ' ' || r == '-' || r == '(' || r == ')' }
+// maxGroups bounds the groups read as one token, so that the buffers stay
+// small on a page of digits.
+const maxGroups = 2 * maxSegment
+
+// maxSepRunes bounds the separator between two groups of one token.
+const maxSepRunes = 3
+
+// isNumSep reports the runes that may stand between the digit groups of one
+// number (in the folded view).
+func isNumSep(r rune) bool {
+	switch r {
+	case ' ', '-', '(', ')', '.', '_', '/', '~', '·', '•', '・', '‧':
+		return true
+	}
+	return false
+}
 
 // numbers scans the text for digit tokens and classifies them.
 func (s *scan) numbers() {
@@ -75,21 +95,22 @@ func (s *scan) readToken(i int) ([]group, int) {
 	s.digitBuf = s.digitBuf[:0]
 	defer func() { s.groupBuf = gs[:0] }()
 	j := i
-	dash := false
+	dash, dot := false, false
 	for {
-		g := group{start: j, dashBefore: dash}
+		g := group{start: j, dashBefore: dash, dotBefore: dot}
 		a := len(s.digitBuf)
-		for j < len(f) && isDigit(f[j]) {
+		for j < len(f) && isDigit(f[j]) && (j == g.start || s.v.isCN(j) == s.v.isCN(j-1)) {
 			s.digitBuf = append(s.digitBuf, byte(f[j]))
 			j++
 		}
-		if j < len(f) && f[j] == 'x' && !isAlnum(at(f, j+1)) {
+		if checkX(f, j) {
 			s.digitBuf = append(s.digitBuf, 'x')
 			j++
 		}
 		g.digits = s.digitBuf[a:len(s.digitBuf):len(s.digitBuf)]
 		g.end = j
-		if j < len(f) && isAlnum(f[j]) || at(f, j) == '@' || at(f, j) == '_' || at(f, j) == '*' || at(f, j) == '.' && isAlnum(at(f, j+1)) {
+		if j < len(f) && isAlnum(f[j]) && !isDigit(f[j]) || at(f, j) == '@' || at(f, j) == '*' ||
+			(at(f, j) == '_' || at(f, j) == '.') && isLower(at(f, j+1)) && !checkX(f, j+1) {
 			g.code = true
 			for j < len(f) && (isAlnum(f[j]) || f[j] == '_' || f[j] == '.' || f[j] == '*') {
 				j++
@@ -100,56 +121,101 @@ func (s *scan) readToken(i int) ([]group, int) {
 		k := j
 		dash = false
 		paren := false
-		for k < len(f) && k-j < 3 && isNumSep(f[k]) {
+		for k < len(f) && k-j < maxSepRunes && isNumSep(f[k]) {
 			dash = dash || f[k] == '-'
 			paren = paren || f[k] == ')'
 			k++
 		}
+		dot = k == j+1 && f[j] == '.'
 		g.parenAfter = paren
 		if k > j && at(f, k) == '*' {
 			g.code = true // the area code of a masked number: 0731-****
 		}
 		gs = append(gs, g)
-		// A token of more groups than any number has is cut, so that the
-		// buffers stay small on a page of digits.
-		if k == j || k >= len(f) || !isDigit(f[k]) || g.digits[len(g.digits)-1] == 'x' || len(gs) >= maxGroups {
+		// The token goes on at a digit (after a separator, or where digits
+		// change from Chinese numerals to ASCII), or at the X of an ID number
+		// written apart. A token of more groups than any number has is cut.
+		more := isDigit(at(f, k)) || k > j && checkX(f, k)
+		if !more || g.digits[len(g.digits)-1] == 'x' || len(gs) >= maxGroups {
 			return gs, j
 		}
 		j = k
 	}
 }
 
+// checkX reports whether f[k] is an x standing alone, as the check digit of
+// an ID number.
+func checkX(f []rune, k int) bool { return at(f, k) == 'x' && !isAlnum(at(f, k+1)) }
+
 // classifyToken emits candidates for the groups of one token and returns the
 // offset the scan continues from (past an extension written after it).
 func (s *scan) classifyToken(gs []group, lastPhoneEnd *int) int {
 	next := 0
 	for i := 0; i < len(gs); {
-		if gs[i].code {
+		// A code starts no number, nor does the fraction after a decimal
+		// point (金额3.13812345678).
+		if gs[i].code || gs[i].dotBefore {
 			i++
 			continue
 		}
 		if n := dateGroups(gs[i:]); n > 0 {
+			// A date, unless its groups begin a mobile or ID number written
+			// apart (1991 2 3 45678).
+			if k, j := s.classifyFrom(gs, i, i+n, true, lastPhoneEnd); k > 0 {
+				next, i = max(next, k), j+1
+				continue
+			}
 			i += n
 			continue
 		}
-		matched := false
-		for j := min(len(gs)-1, i+5); j >= i; j-- {
-			seg := gs[i : j+1]
-			if seg[len(seg)-1].code {
-				continue
-			}
-			if k := s.classify(gs, i, j, lastPhoneEnd); k > 0 {
-				next = max(next, k)
-				i = j + 1
-				matched = true
-				break
-			}
+		if k, j := s.classifyFrom(gs, i, i, false, lastPhoneEnd); k > 0 {
+			next, i = max(next, k), j+1
+			continue
 		}
-		if !matched {
-			i++
-		}
+		i++
 	}
 	return next
+}
+
+// classifyFrom tries the segments gs[i..j] for j from the longest down to
+// minJ, and returns what classify returned for the first that is a number,
+// and its j; 0 when none is. With strong, only segments that are a mobile
+// number or an 18-digit ID number with a valid check digit are tried.
+func (s *scan) classifyFrom(gs []group, i, minJ int, strong bool, lastPhoneEnd *int) (int, int) {
+	top := min(len(gs)-1, i+maxSegment-1)
+	n := 0
+	for _, g := range gs[i : top+1] {
+		n += len(g.digits)
+	}
+	for j := top; j >= minJ; j-- {
+		if j < top {
+			n -= len(gs[j+1].digits)
+		}
+		if n < 7 || n > 19 || gs[j].code {
+			continue
+		}
+		if strong && !s.strongNumber(gs[i:j+1], n) {
+			continue
+		}
+		if k := s.classify(gs, i, j, lastPhoneEnd); k > 0 {
+			return k, j
+		}
+	}
+	return 0, 0
+}
+
+// strongNumber reports whether the n digits of seg are a mobile number or
+// an 18-digit ID number with a valid check digit.
+func (s *scan) strongNumber(seg []group, n int) bool {
+	if n != 11 && n != 18 {
+		return false
+	}
+	d := s.segBuf[:0]
+	for _, g := range seg {
+		d = append(d, g.digits...)
+	}
+	s.segBuf = d
+	return isMobile(d) || validID18(d)
 }
 
 // dateGroups returns 3 when gs starts with a date written 2026-09-18 or
@@ -195,9 +261,8 @@ func (s *scan) classify(gs []group, i, j int, lastPhoneEnd *int) int {
 	s.segBuf = d
 	start, end := seg[0].start, seg[len(seg)-1].end
 	hasX := d[n-1] == 'x'
-	idCtx := idContext.within(f, contextStart(f, start, 10), start)
-	phoneCtx := phoneContext.within(f, contextStart(f, start, 8), start) || start-*lastPhoneEnd <= 3 && listSepOnly(f, *lastPhoneEnd, start)
-	bankCtx := bankContext.within(f, contextStart(f, start, 12), start)
+	c := s.context(start, *lastPhoneEnd)
+	idCtx, phoneCtx, bankCtx := c.id, c.phone, c.bank
 	unit := unitAfter(f, end)
 
 	if hasX {
@@ -244,7 +309,8 @@ func (s *scan) classify(gs []group, i, j int, lastPhoneEnd *int) int {
 	if area := areaCodeLen(ld); area > 0 {
 		local := len(ld) - area
 		if local >= 7 && local <= 8 && ld[area] >= '1' && ld[area] <= '9' &&
-			(len(seg) == 1 || len(seg[0].digits) == area || plus && len(seg[0].digits) == area-1) && (phoneCtx || !unit) {
+			(len(seg) == 1 || len(seg[0].digits) == area || plus && len(seg[0].digits) == area-1 || phoneCtx || spaced(seg)) &&
+			(phoneCtx || !unit) {
 			start = s.widenPrefix(start, plus, seg)
 			end, next := s.extension(gs, j, end)
 			s.add(start, end, KindLandline, string(ld[:area])+"-"+LandlineMask, prioPhone)
@@ -254,13 +320,45 @@ func (s *scan) classify(gs []group, i, j int, lastPhoneEnd *int) int {
 	}
 	// Local number without area code, only where the text says it is a phone.
 	if (n == 7 || n == 8) && d[0] >= '2' && d[0] <= '8' && phoneCtx && !unit &&
-		(len(seg) == 1 || len(seg) == 2 && len(seg[0].digits) >= 3 && len(seg[1].digits) == 4) {
+		(len(seg) == 1 || len(seg) == 2 && len(seg[0].digits) >= 3 && len(seg[1].digits) == 4 || spaced(seg)) {
 		end, next := s.extension(gs, j, end)
 		s.add(start, end, KindLandline, LandlineMask, prioPhone)
 		*lastPhoneEnd = end
 		return max(next, end)
 	}
 	return 0
+}
+
+// numberContext tells what the words before a number announce.
+type numberContext struct {
+	start, lastPhoneEnd int // the key: where the number starts, where the last phone ended
+	id, phone, bank     bool
+}
+
+// context returns the context of a number starting at start; the segments
+// of a token tried one after another share it.
+func (s *scan) context(start, lastPhoneEnd int) numberContext {
+	if c := s.ctx; c != nil && c.start == start && c.lastPhoneEnd == lastPhoneEnd {
+		return *c
+	}
+	f := s.f
+	c := numberContext{start: start, lastPhoneEnd: lastPhoneEnd,
+		id:    idContext.within(f, contextStart(f, start, 10), start),
+		phone: phoneContext.within(f, contextStart(f, start, 8), start) || start-lastPhoneEnd <= 3 && listSepOnly(f, lastPhoneEnd, start),
+		bank:  bankContext.within(f, contextStart(f, start, 12), start)}
+	s.ctx = &c
+	return c
+}
+
+// spaced reports whether seg is written one digit at a time
+// ("0 7 3 1 8 4 5 6 7 8 9 0").
+func spaced(seg []group) bool {
+	for _, g := range seg {
+		if len(g.digits) != 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // contextStart returns where the words announcing the number at start may

@@ -38,7 +38,7 @@ func (s *scan) plates() {
 		if j < len(f) && (f[j] == '_' || f[j] == '@' || f[j] == '.' && isAlnum(at(f, j+1))) {
 			continue
 		}
-		repl := string(s.orig[i]) + strings.ToUpper(string(f[i+1])) + "·" + strings.Repeat(plateMaskSymbol, j-a)
+		repl := string(f[i]) + strings.ToUpper(string(f[i+1])) + "·" + strings.Repeat(plateMaskSymbol, j-a)
 		s.add(i, j, KindPlate, repl, prioPlate)
 		i = j - 1
 	}

@@ -19,6 +19,14 @@
 // department names, districts, streets and communities, the 12345 hotline and
 // the other official short numbers, 400/800 service numbers.
 //
+// The detectors read a normalised view of the text, so that a number split
+// by invisible characters (U+200B and the other format characters), by dots,
+// underscores, slashes, tildes or single spaces, or written in full-width
+// digits or Chinese numerals (一三八…, 幺三八…) is still found; the spans are
+// those of the original, separators included. ShowInvisible makes the
+// invisible characters visible for the operator, StripInvisible removes
+// them before publication.
+//
 // All offsets are in runes of the original text. Invalid UTF-8 in the input
 // is read as U+FFFD, so the output is always valid UTF-8.
 package redact
@@ -131,8 +139,8 @@ const (
 
 // scan holds one text being redacted.
 type scan struct {
-	orig      []rune // the original runes
-	f         []rune // folded: full-width to ASCII, ASCII lower-case; same length
+	f         []rune // the text as the detectors read it (view.f)
+	v         *view
 	protected []bool // runes that no span may touch (nil when none)
 	cands     []candidate
 
@@ -140,6 +148,7 @@ type scan struct {
 	groupBuf []group
 	digitBuf []byte
 	segBuf   []byte
+	ctx      *numberContext // the context of the last number start classified
 }
 
 func (s *scan) add(start, end int, kind, repl string, prio int) {
@@ -191,10 +200,13 @@ func Redact(text string, opts Options) Result {
 // nothing; contrived input (found by fuzzing) can need a third.
 const maxPasses = 4
 
-// detect runs every detector over one text and resolves the overlaps.
+// detect runs every detector over one text and resolves the overlaps. The
+// detectors read the text's view (invisible characters and marks dropped,
+// compatibility forms decomposed, folded); the spans they find are mapped
+// back to the original.
 func detect(orig []rune, opts Options) []Span {
-	s := &scan{orig: orig}
-	s.f = fold(s.orig)
+	v := newView(orig)
+	s := &scan{f: v.f, v: v}
 
 	for _, a := range opts.Allow {
 		for _, m := range findAll(s.f, foldString(a), false) {
@@ -209,7 +221,7 @@ func detect(orig []rune, opts Options) []Span {
 	s.knownNames(opts.KnownNames)
 	s.names()
 	s.addresses()
-	return s.resolve()
+	return v.spans(orig, s.resolve())
 }
 
 // resolve picks non-overlapping candidates by priority, then length, then
@@ -239,7 +251,7 @@ next:
 		for i := c.start; i < c.end; i++ {
 			taken[i] = true
 		}
-		out = append(out, Span{Start: c.start, End: c.end, Kind: c.kind, Original: string(s.orig[c.start:c.end]), Replacement: c.repl})
+		out = append(out, Span{Start: c.start, End: c.end, Kind: c.kind, Replacement: c.repl}) // Original: set by view.spans
 	}
 	slices.SortFunc(out, func(a, b Span) int { return cmp.Compare(a.Start, b.Start) })
 	return out
@@ -276,12 +288,16 @@ type DiffPart struct {
 	Text        string `json:"text"` // the kept text, or the removed original
 	Replacement string `json:"replacement,omitempty"`
 	Kind        string `json:"kind,omitempty"`
+	// Shown is Text with every invisible character written as a visible
+	// marker (ShowInvisible), set only when Text holds one.
+	Shown string `json:"shown,omitempty"`
 }
 
 // Diff splits original into the parts kept and the parts removed by r, in
 // order, for the console's redaction preview. Concatenating Text of every
 // part gives the original; concatenating Text of kept parts and Replacement
-// of removed parts gives r.Text. Spans that are out of range or overlap an
+// of removed parts gives r.Text. A part holding invisible characters also
+// carries them made visible in Shown. Spans that are out of range or overlap an
 // earlier span are ignored.
 func Diff(original string, r Result) []DiffPart {
 	rs := []rune(original)
@@ -294,15 +310,29 @@ func Diff(original string, r Result) []DiffPart {
 			continue
 		}
 		if sp.Start > pos {
-			parts = append(parts, DiffPart{Op: DiffKeep, Text: string(rs[pos:sp.Start])})
+			parts = append(parts, keepPart(rs[pos:sp.Start]))
 		}
-		parts = append(parts, DiffPart{Op: DiffRedact, Text: string(rs[sp.Start:sp.End]), Replacement: sp.Replacement, Kind: sp.Kind})
+		text := string(rs[sp.Start:sp.End])
+		parts = append(parts, DiffPart{Op: DiffRedact, Text: text, Replacement: sp.Replacement, Kind: sp.Kind, Shown: shown(text)})
 		pos = sp.End
 	}
 	if pos < len(rs) {
-		parts = append(parts, DiffPart{Op: DiffKeep, Text: string(rs[pos:])})
+		parts = append(parts, keepPart(rs[pos:]))
 	}
 	return parts
+}
+
+func keepPart(rs []rune) DiffPart {
+	text := string(rs)
+	return DiffPart{Op: DiffKeep, Text: text, Shown: shown(text)}
+}
+
+// shown is ShowInvisible(text) when text holds an invisible character, else "".
+func shown(text string) string {
+	if !hasInvisible(text) {
+		return ""
+	}
+	return ShowInvisible(text)
 }
 
 // ErrSpans is returned by Apply for spans that do not fit the original.

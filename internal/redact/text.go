@@ -2,18 +2,10 @@ package redact
 
 import "unicode"
 
-// fold maps each rune to the form the detectors read: full-width digits,
-// letters and common punctuation to ASCII, ASCII letters to lower case, the
-// ideographic and no-break spaces and tabs to a plain space. One rune in, one
-// rune out, so offsets are shared with the original.
-func fold(rs []rune) []rune {
-	out := make([]rune, len(rs))
-	for i, r := range rs {
-		out[i] = foldRune(r)
-	}
-	return out
-}
-
+// foldRune maps a rune to the form the detectors read (after its
+// compatibility decomposition, see view): full-width digits, letters and
+// common punctuation to ASCII, ASCII letters to lower case, the ideographic,
+// no-break and Braille blank spaces and tabs to a plain space, dashes to '-'.
 func foldRune(r rune) rune {
 	switch {
 	case r >= 'A' && r <= 'Z':
@@ -31,7 +23,7 @@ func foldRune(r rune) rune {
 		return r - 'ａ' + 'a'
 	}
 	switch r {
-	case '\u3000', '\u00a0', '\u2002', '\u2003', '\u2009', '\u202f':
+	case '\u3000', '\u00a0', '\u2002', '\u2003', '\u2009', '\u202f', '\u2800':
 		return ' '
 	case '－', '‐', '‑', '–', '—', '−', '﹣':
 		return '-'
@@ -55,7 +47,9 @@ func foldRune(r rune) rune {
 	return r
 }
 
-func foldString(s string) []rune { return fold([]rune(s)) }
+// foldString returns s as the detectors read it (see view), for matching
+// the strings of Options against the text.
+func foldString(s string) []rune { return newView([]rune(s)).f }
 
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }
 func isLower(r rune) bool { return r >= 'a' && r <= 'z' }
