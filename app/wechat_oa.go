@@ -62,16 +62,22 @@ func loadOAMenu(path string, log *slog.Logger) (oa.Menu, error) {
 	return m, err
 }
 
-// newOAServer builds the callback server of the official account cfg.OA:
-// de-duplication in c (shared by the instances), answers from h
-// (oaHandler{svc}), late answers through sender (nil drops them, logged).
+// newOAServer builds the callback server of the official account cfg.OA in
+// its message mode (safe when an AES key is set, unless compatible is
+// configured): used nonces and de-duplication in c (shared by the
+// instances), answers from h (oaHandler{svc}), late answers through sender
+// (nil drops them, logged).
 func newOAServer(cfg config.WeChat, c cache.Cache, h oaserver.Handler, sender oaserver.CustomSender, log *slog.Logger) (*oaserver.Server, error) {
 	s, err := oaserver.New(oaserver.Options{
-		AppID: cfg.OA.AppID, Token: cfg.OA.Token, EncodingAESKey: cfg.OA.AESKey,
+		AppID: cfg.OA.AppID, Token: cfg.OA.Token, EncodingAESKey: cfg.OA.AESKey, Mode: oaserver.Mode(cfg.OA.MessageMode),
 		Handler: h, Cache: c, Sender: sender, Log: log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app: official-account server: %w", err)
+	}
+	if oaserver.Mode(cfg.OA.MessageMode) == oaserver.ModeCompatible {
+		log.Warn("official account in compatible mode: plaintext pushes are accepted although an AES key is set; " +
+			"their signature does not cover the body (each timestamp and nonce is accepted for one body only) — switch to safe mode once WeChat sends encrypted pushes")
 	}
 	return s, nil
 }

@@ -1,16 +1,15 @@
 package app
 
 import (
+	"bytes"
 	"context"
-	"crypto/sha1"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -19,6 +18,7 @@ import (
 
 	"govapp/internal/account"
 	"govapp/internal/oa"
+	"govapp/internal/wechat/fakewechat"
 	"govapp/internal/wechat/oaserver"
 )
 
@@ -57,13 +57,59 @@ func (a *testApp) mountOA(n int) (*countingHandler, []string) {
 	return h, paths
 }
 
-// oaQuery is a callback query signed with the app's token, as WeChat sends it.
+// oaQuery is a callback query signed with the app's token, as WeChat sends
+// it: now, with a nonce of its own (nonce and a random suffix — a
+// (timestamp, nonce) signs one request only).
 func (a *testApp) oaQuery(nonce string) string {
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	parts := []string{a.cfg.WeChat.OA.Token, ts, nonce}
-	sort.Strings(parts)
-	sum := sha1.Sum([]byte(strings.Join(parts, "")))
-	return "?" + url.Values{"timestamp": {ts}, "nonce": {nonce}, "signature": {hex.EncodeToString(sum[:])}}.Encode()
+	return "?" + fakewechat.PlainQuery(a.cfg.WeChat.OA.Token, time.Now(), nonce+"-"+randomHex(4)).Encode()
+}
+
+// oaPush is msg as WeChat pushes it in safe mode (the account has an AES
+// key): the signed query, with a nonce of its own, and the encrypted body.
+func (a *testApp) oaPush(msg string) (string, []byte) {
+	a.t.Helper()
+	return a.oaPushAt(time.Now(), "p-"+randomHex(6), msg)
+}
+
+func (a *testApp) oaPushAt(ts time.Time, nonce, msg string) (string, []byte) {
+	a.t.Helper()
+	oa := a.cfg.WeChat.OA
+	q, body, err := fakewechat.SafePush(oa.AppID, oa.Token, oa.AESKey, ts, nonce, []byte(msg))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return "?" + q.Encode(), body
+}
+
+// oaReplyText returns the text of a reply (opened first when encrypted), or
+// "" for "success".
+func (a *testApp) oaReplyText(body []byte) string {
+	a.t.Helper()
+	if string(body) == "success" {
+		return ""
+	}
+	if bytes.Contains(body, []byte("<Encrypt>")) {
+		oa := a.cfg.WeChat.OA
+		plain, err := fakewechat.OpenReply(oa.AppID, oa.Token, oa.AESKey, body)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		body = plain
+	}
+	var rep struct {
+		MsgType string `xml:"MsgType"`
+		Content string `xml:"Content"`
+	}
+	if err := xml.Unmarshal(body, &rep); err != nil || rep.MsgType != "text" {
+		a.t.Fatalf("not a text reply: %s", body)
+	}
+	return rep.Content
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func oaText(from string, msgID int64, content string) string {
@@ -77,27 +123,21 @@ func oaEvent(from, event string, created int64) string {
 		`<CreateTime>%d</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[%s]]></Event></xml>`, from, created, event)
 }
 
-// deliverThrice posts body three times, alternating between paths, and
-// returns the text replies (the other answers must be "success").
-func (a *testApp) deliverThrice(paths []string, body string) []string {
+// deliverThrice pushes msg three times in safe mode, each freshly signed
+// and encrypted, alternating between paths, and returns the text replies
+// (the other answers must be "success").
+func (a *testApp) deliverThrice(paths []string, msg string) []string {
 	a.t.Helper()
 	var replies []string
 	for i := range 3 {
-		r := a.do("POST", paths[i%len(paths)]+a.oaQuery(fmt.Sprintf("n%d", i)), "", body)
+		q, body := a.oaPush(msg)
+		r := a.do("POST", paths[i%len(paths)]+q, "", body)
 		if r.Status != 200 {
 			a.t.Fatalf("delivery %d: %d %s", i, r.Status, r.Body)
 		}
-		if string(r.Body) == "success" {
-			continue
+		if text := a.oaReplyText(r.Body); text != "" {
+			replies = append(replies, text)
 		}
-		var rep struct {
-			MsgType string `xml:"MsgType"`
-			Content string `xml:"Content"`
-		}
-		if err := xml.Unmarshal(r.Body, &rep); err != nil || rep.MsgType != "text" {
-			a.t.Fatalf("delivery %d: not a text reply: %s", i, r.Body)
-		}
-		replies = append(replies, rep.Content)
 	}
 	return replies
 }
@@ -275,7 +315,8 @@ func TestLateAnswerReachesTheResidentThroughCustomerService(t *testing.T) {
 	}
 	a.Fiber().All("/test/oa/slow", wechatOA(s))
 	openid := "o-late-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	r := a.do("POST", "/test/oa/slow"+a.oaQuery("late"), "", oaText(openid, time.Now().UnixNano(), "公积金提取"))
+	q, body := a.oaPush(oaText(openid, time.Now().UnixNano(), "公积金提取"))
+	r := a.do("POST", "/test/oa/slow"+q, "", body)
 	close(release)
 	if r.Status != 200 || string(r.Body) != "success" {
 		t.Fatalf("answered %d %q", r.Status, r.Body)

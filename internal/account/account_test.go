@@ -101,8 +101,8 @@ type fixture struct {
 	cfg   config.Auth
 }
 
-// newFixture builds the service with the default auth configuration, changed
-// by edit when given. Passwords are hashed at bcrypt's minimum cost: the
+// newFixture builds the service with the default auth configuration (dev
+// login on), changed by edit when given. Passwords are hashed at bcrypt's minimum cost: the
 // production cost takes over a second per check under the race detector.
 func newFixture(t *testing.T, d *db.DB, edit func(*config.Auth)) *fixture {
 	t.Helper()
@@ -112,6 +112,7 @@ func newFixture(t *testing.T, d *db.DB, edit func(*config.Auth)) *fixture {
 	}
 	cfg := config.Defaults("embedded").Auth
 	cfg.PasswordCost = bcrypt.MinCost
+	cfg.DevLogin = true // off by default since issue 13; the resident tests sign in by it
 	if edit != nil {
 		edit(&cfg)
 	}

@@ -262,6 +262,28 @@ type OA struct {
 	App    `yaml:",inline"`
 	Token  string `yaml:"-"`
 	AESKey string `yaml:"-"`
+	// MessageMode is the account's 消息加解密方式 as chosen in its server
+	// configuration: "safe" (安全模式, only encrypted pushes), "compatible"
+	// (兼容模式: plaintext pushes accepted too — their signature does not
+	// cover the body) or "plain" (明文模式, no AES key). Empty: safe when an
+	// AES key is set, plain otherwise.
+	MessageMode string `yaml:"message_mode"`
+}
+
+// problems checks MessageMode against the AES key: safe and compatible need
+// one, plain takes none (compatible is the explicit way to accept plaintext).
+func (o OA) problems() []string {
+	switch {
+	case o.MessageMode != "" && o.MessageMode != "safe" && o.MessageMode != "compatible" && o.MessageMode != "plain":
+		return []string{"wechat.official_account.message_mode must be safe, compatible, plain or empty"}
+	case o.AppID == "" || o.Token == "":
+		return nil // no callback server
+	case o.MessageMode == "plain" && o.AESKey != "":
+		return []string{"wechat.official_account.message_mode is plain but GOVAPP_WECHAT_OA_AESKEY is set: choose compatible to accept plaintext pushes, or remove the key"}
+	case o.MessageMode != "" && o.MessageMode != "plain" && o.AESKey == "":
+		return []string{"wechat.official_account.message_mode " + o.MessageMode + " needs GOVAPP_WECHAT_OA_AESKEY"}
+	}
+	return nil
 }
 
 // Log configures structured logging.
@@ -420,6 +442,9 @@ func applyEnv(c *Config, env LookupFunc) error {
 			*p = v
 		}
 	}
+	if v, ok := env("GOVAPP_WECHAT_OA_MESSAGE_MODE"); ok {
+		c.WeChat.OA.MessageMode = v
+	}
 	bools := map[string]*bool{
 		"GOVAPP_DEV_LOGIN":     &c.Auth.DevLogin,
 		"GOVAPP_WECHAT_FAKE":   &c.WeChat.Fake,
@@ -502,6 +527,7 @@ func (c Config) Validate() error {
 	if c.Auth.StaffMaxFailures <= 0 || c.Auth.StaffLockout <= 0 {
 		problems = append(problems, "auth.staff_max_failures and auth.staff_lockout must be positive")
 	}
+	problems = append(problems, c.WeChat.OA.problems()...)
 	if c.Profile == ProfileProduction {
 		if c.Auth.DevLogin {
 			problems = append(problems, "dev login is enabled (auth.dev_login / GOVAPP_DEV_LOGIN): it is refused in production")

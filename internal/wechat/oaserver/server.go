@@ -1,6 +1,8 @@
 // Package oaserver serves the official account's callback URL (GET and POST
 // /wechat/oa) as an http.Handler: it verifies WeChat's signature in constant
-// time and the freshness of its timestamp, opens safe-mode (AES) pushes,
+// time and the freshness of its timestamp, opens safe-mode (AES) pushes and
+// refuses plaintext ones once an AES key is set (unless compatibility mode is
+// chosen), accepts each signed (timestamp, nonce) for one content only,
 // de-duplicates WeChat's retries across instances through the shared cache,
 // and keeps WeChat's 5-second limit — a handler that is still working when
 // the budget runs out finishes in the background and its answer goes out
@@ -40,10 +42,12 @@ const (
 type Options struct {
 	AppID          string // the official account's app id (checked inside safe-mode pushes)
 	Token          string // the callback token of the account's server configuration
-	EncodingAESKey string // 43 characters; required for safe (AES) mode
-	// RequireEncryption refuses plain-mode pushes (whose signature does not
-	// cover the body) once the account runs in safe mode.
-	RequireEncryption bool
+	EncodingAESKey string // 43 characters; required for safe (AES) and compatibility mode
+	// Mode is how pushes are protected; ModeAuto (the zero value) is
+	// ModeSafe with an EncodingAESKey and ModePlain without. A plaintext
+	// push's signature does not cover its body: with a key, plaintext is
+	// accepted only in ModeCompatible, chosen explicitly.
+	Mode Mode
 
 	Handler Handler
 	// Cache de-duplicates WeChat's retries; share it between instances (Redis).
@@ -57,7 +61,11 @@ type Options struct {
 	LateTimeout     time.Duration // bound of a handler run; DefaultLateTimeout
 	// DedupTTL is how long a message id is remembered; by default the
 	// timestamp window plus a minute, so that a replayed push is also a duplicate.
-	DedupTTL     time.Duration
+	DedupTTL time.Duration
+	// NonceTTL is how long a used (timestamp, nonce) is remembered; by
+	// default twice the timestamp window plus a minute, longer than the
+	// pair stays fresh.
+	NonceTTL     time.Duration
 	MaxBodyBytes int64  // DefaultMaxBodyBytes
 	KeyPrefix    string // of de-duplication keys; DefaultKeyPrefix
 	Now          func() time.Time
@@ -73,7 +81,9 @@ type Server struct {
 var _ http.Handler = (*Server)(nil)
 
 // New returns a Server; it fails when the app id, token, handler or cache is
-// missing, or when an EncodingAESKey is given that is not 43 base64 characters.
+// missing, when an EncodingAESKey is given that is not 43 base64 characters,
+// or when the mode is unknown or does not fit the key (safe and compatibility
+// mode need one, plain mode takes none).
 func New(o Options) (*Server, error) {
 	switch {
 	case o.AppID == "" || o.Token == "":
@@ -82,9 +92,12 @@ func New(o Options) (*Server, error) {
 		return nil, errors.New("oaserver: a handler is required")
 	case o.Cache == nil:
 		return nil, errors.New("oaserver: a cache is required")
-	case o.RequireEncryption && o.EncodingAESKey == "":
-		return nil, errors.New("oaserver: safe mode needs the EncodingAESKey")
 	}
+	mode, err := resolveMode(o.Mode, o.EncodingAESKey)
+	if err != nil {
+		return nil, err
+	}
+	o.Mode = mode
 	if o.EncodingAESKey != "" {
 		if err := checkAESKey(o.EncodingAESKey); err != nil {
 			return nil, err
@@ -94,6 +107,7 @@ func New(o Options) (*Server, error) {
 	setDefault(&o.Budget, DefaultBudget)
 	setDefault(&o.LateTimeout, DefaultLateTimeout)
 	setDefault(&o.DedupTTL, o.TimestampWindow+time.Minute)
+	setDefault(&o.NonceTTL, 2*o.TimestampWindow+time.Minute)
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -117,8 +131,11 @@ func setDefault(d *time.Duration, def time.Duration) {
 }
 
 // ServeHTTP answers WeChat: GET echoes echostr after verification, POST
-// handles one pushed message. A bad signature is refused with 403 and a
-// missing or stale timestamp with 400, before any handler runs.
+// handles one pushed message. Before any handler runs, a bad signature is
+// refused with 403, a missing or stale timestamp with 400, a plaintext push
+// outside plain and compatibility mode with 400, and a (timestamp, nonce)
+// already used for other content with 403 (503 when the shared cache cannot
+// tell and no signature covers the content).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, POST")
@@ -136,11 +153,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodGet {
-		if echo := q.Get("echostr"); echo != "" {
-			writePlain(w, http.StatusOK, echo)
+		echo := q.Get("echostr")
+		if echo == "" {
+			writePlain(w, http.StatusBadRequest, "echostr missing")
 			return
 		}
-		writePlain(w, http.StatusBadRequest, "echostr missing")
+		if s.refuseReplay(r.Context(), w, ts, nonce, "echostr:"+echo, true) {
+			return
+		}
+		writePlain(w, http.StatusOK, echo)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.o.MaxBodyBytes))
@@ -152,6 +173,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	raw, status, msg := s.open(body, safe, ts, nonce, q.Get("msg_signature"))
 	if status != 0 {
 		writePlain(w, status, msg)
+		return
+	}
+	// A plaintext push's signature does not cover its body: only the nonce
+	// store stands between a captured signature and a forged body.
+	if s.refuseReplay(r.Context(), w, ts, nonce, "push:"+string(raw), !safe) {
 		return
 	}
 	m, err := parseMessage(raw)
@@ -176,7 +202,7 @@ func (s *Server) fresh(ts string) bool {
 // refuse it with.
 func (s *Server) open(body []byte, safe bool, ts, nonce, msgSig string) ([]byte, int, string) {
 	if !safe {
-		if s.o.RequireEncryption {
+		if s.o.Mode == ModeSafe {
 			return nil, http.StatusBadRequest, "safe mode required"
 		}
 		return body, 0, ""

@@ -48,7 +48,7 @@ func push(t *testing.T, q url.Values, body []byte) pushOutcome {
 	t.Helper()
 	h := &recorder{}
 	s, err := oaserver.New(oaserver.Options{AppID: testAppID, Token: testToken, EncodingAESKey: testAESKey,
-		Handler: h, Cache: everyMessage{cache.NewMemory(16)}})
+		Mode: oaserver.ModeCompatible, Handler: h, Cache: everyMessage{cache.NewMemory(16)}})
 	if err != nil {
 		t.Fatal(err)
 	}

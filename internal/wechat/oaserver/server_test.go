@@ -68,6 +68,8 @@ func (s *sender) messages() []string {
 	return append([]string(nil), s.sent...)
 }
 
+// newServer returns a server of the test account, in safe mode unless o
+// says otherwise (a plaintext push needs Mode: oaserver.ModeCompatible).
 func newServer(t *testing.T, o oaserver.Options) *oaserver.Server {
 	t.Helper()
 	if o.AppID == "" {
@@ -145,47 +147,47 @@ func TestRefusedPushesRunNoHandler(t *testing.T) {
 	now := time.Now()
 	msg := textXML("o-user", 1001, "公积金提取", now)
 	tests := []struct {
-		name    string
-		require bool
-		req     func(t *testing.T) (url.Values, []byte)
-		status  int
+		name   string
+		mode   oaserver.Mode
+		req    func(t *testing.T) (url.Values, []byte)
+		status int
 	}{
-		{"bad signature", false, func(*testing.T) (url.Values, []byte) {
+		{"bad signature", oaserver.ModeCompatible, func(*testing.T) (url.Values, []byte) {
 			q := query(now, "n1")
 			q.Set("signature", strings.Repeat("0", 40))
 			return q, msg
 		}, 403},
-		{"no signature", false, func(*testing.T) (url.Values, []byte) {
+		{"no signature", oaserver.ModeCompatible, func(*testing.T) (url.Values, []byte) {
 			q := query(now, "n1")
 			q.Del("signature")
 			return q, msg
 		}, 403},
-		{"timestamp older than 5 minutes, correctly signed", false, func(*testing.T) (url.Values, []byte) {
+		{"timestamp older than 5 minutes, correctly signed", oaserver.ModeCompatible, func(*testing.T) (url.Values, []byte) {
 			return query(now.Add(-6*time.Minute), "n1"), msg
 		}, 400},
-		{"timestamp not a number", false, func(*testing.T) (url.Values, []byte) {
+		{"timestamp not a number", oaserver.ModeCompatible, func(*testing.T) (url.Values, []byte) {
 			q := query(now, "n1")
 			q.Set("timestamp", "soon")
 			q.Set("signature", wxSign(testToken, "soon", "n1"))
 			return q, msg
 		}, 400},
-		{"safe mode with a bad msg_signature", false, func(t *testing.T) (url.Values, []byte) {
+		{"safe mode with a bad msg_signature", oaserver.ModeSafe, func(t *testing.T) (url.Values, []byte) {
 			q, body := seal(t, testAppID, query(now, "n1"), msg)
 			q.Set("msg_signature", wxSign("other", "x"))
 			return q, body
 		}, 403},
-		{"safe mode sealed for another app id", false, func(t *testing.T) (url.Values, []byte) {
+		{"safe mode sealed for another app id", oaserver.ModeSafe, func(t *testing.T) (url.Values, []byte) {
 			return seal(t, "wxanotherapp00000", query(now, "n1"), msg)
 		}, 400},
-		{"safe mode with a body that is not an envelope", false, func(*testing.T) (url.Values, []byte) {
+		{"safe mode with a body that is not an envelope", oaserver.ModeSafe, func(*testing.T) (url.Values, []byte) {
 			q := query(now, "n1")
 			q.Set("encrypt_type", "aes")
 			return q, []byte("not xml")
 		}, 400},
-		{"plain mode when safe mode is required", true, func(*testing.T) (url.Values, []byte) {
+		{"plaintext in safe mode", oaserver.ModeSafe, func(*testing.T) (url.Values, []byte) {
 			return query(now, "n1"), msg
 		}, 400},
-		{"a message without a sender", false, func(*testing.T) (url.Values, []byte) {
+		{"a message without a sender", oaserver.ModeCompatible, func(*testing.T) (url.Values, []byte) {
 			return query(now, "n1"), []byte("<xml><MsgType>text</MsgType></xml>")
 		}, 400},
 	}
@@ -193,7 +195,7 @@ func TestRefusedPushesRunNoHandler(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := &recorder{text: "不应回复"}
 			s := newServer(t, oaserver.Options{AppID: testAppID, Token: testToken, EncodingAESKey: testAESKey,
-				RequireEncryption: tc.require, Handler: h})
+				Mode: tc.mode, Handler: h})
 			q, body := tc.req(t)
 			r := send(t, s, "POST", q, body)
 			if r.status != tc.status || strings.Contains(r.body, "不应回复") {
@@ -226,7 +228,7 @@ func TestMessagesAndEventsAreParsed(t *testing.T) {
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := &recorder{}
-			s := newServer(t, oaserver.Options{Handler: h})
+			s := newServer(t, oaserver.Options{Mode: oaserver.ModeCompatible, Handler: h})
 			if r := send(t, s, "POST", query(now, "n"+string(rune('a'+i))), tc.body); r.status != 200 || r.body != "success" {
 				t.Fatalf("POST = %d %q", r.status, r.body)
 			}
@@ -244,7 +246,7 @@ func TestMessagesAndEventsAreParsed(t *testing.T) {
 
 func TestPlainReply(t *testing.T) {
 	h := &recorder{text: `为您找到：<a data-miniprogram-appid="wxmp" data-miniprogram-path="pages/guide/detail?code=A">住房公积金提取</a>`}
-	s := newServer(t, oaserver.Options{Handler: h})
+	s := newServer(t, oaserver.Options{Mode: oaserver.ModeCompatible, Handler: h})
 	now := time.Now()
 	r := send(t, s, "POST", query(now, "n"), textXML("o-user", 7, "公积金", now))
 	if r.status != 200 || !strings.HasPrefix(r.ctype, "application/xml") {
@@ -293,12 +295,15 @@ func TestNewRefusesIncompleteOptions(t *testing.T) {
 	h := &recorder{}
 	c := cache.NewMemory(0)
 	for name, o := range map[string]oaserver.Options{
-		"no token":                  {AppID: testAppID, Handler: h, Cache: c},
-		"no handler":                {AppID: testAppID, Token: testToken, Cache: c},
-		"no cache":                  {AppID: testAppID, Token: testToken, Handler: h},
-		"short AES key":             {AppID: testAppID, Token: testToken, Handler: h, Cache: c, EncodingAESKey: "abc"},
-		"AES key not base64":        {AppID: testAppID, Token: testToken, Handler: h, Cache: c, EncodingAESKey: strings.Repeat("!", 43)},
-		"safe mode without AES key": {AppID: testAppID, Token: testToken, Handler: h, Cache: c, RequireEncryption: true},
+		"no token":                           {AppID: testAppID, Handler: h, Cache: c},
+		"no handler":                         {AppID: testAppID, Token: testToken, Cache: c},
+		"no cache":                           {AppID: testAppID, Token: testToken, Handler: h},
+		"short AES key":                      {AppID: testAppID, Token: testToken, Handler: h, Cache: c, EncodingAESKey: "abc"},
+		"AES key not base64":                 {AppID: testAppID, Token: testToken, Handler: h, Cache: c, EncodingAESKey: strings.Repeat("!", 43)},
+		"safe mode without AES key":          {AppID: testAppID, Token: testToken, Handler: h, Cache: c, Mode: oaserver.ModeSafe},
+		"compatibility mode without AES key": {AppID: testAppID, Token: testToken, Handler: h, Cache: c, Mode: oaserver.ModeCompatible},
+		"plain mode with an AES key":         {AppID: testAppID, Token: testToken, Handler: h, Cache: c, Mode: oaserver.ModePlain, EncodingAESKey: testAESKey},
+		"an unknown mode":                    {AppID: testAppID, Token: testToken, Handler: h, Cache: c, Mode: "aes", EncodingAESKey: testAESKey},
 	} {
 		if _, err := oaserver.New(o); err == nil {
 			t.Errorf("%s: New accepted it", name)

@@ -167,6 +167,16 @@ func parseReply(t *testing.T, body string) replyXML {
 	return r
 }
 
+// anyReply returns the text reply in body, opening it first when it is a
+// safe-mode (encrypted) reply.
+func anyReply(t *testing.T, body string) replyXML {
+	t.Helper()
+	if strings.Contains(body, "<Encrypt>") {
+		return openSealed(t, body)
+	}
+	return parseReply(t, body)
+}
+
 // openSealed checks a safe-mode reply's msg_signature and app id and returns its plaintext reply.
 func openSealed(t *testing.T, body string) replyXML {
 	t.Helper()
