@@ -1,11 +1,16 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"govapp/internal/account"
 	"govapp/internal/audit"
@@ -234,4 +239,104 @@ func TestTokenRotation(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestStaffLockoutAcrossInstances: 50 wrong passwords and the right one sent
+// at once to two instances on one database verify at most
+// auth.staff_max_failures wrong passwords (counted at the bcrypt seam); the
+// account ends locked on both instances, refusing the right password until
+// the lock-out has passed.
+func TestStaffLockoutAcrossInstances(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(string(b), func(t *testing.T) {
+			cfg := testConfig(t, b) // both instances share the database (and Redis)
+			one, two := newTestApp(t, cfg), newTestApp(t, cfg)
+			ctx := context.Background()
+			const pw = "Correct-horse-42"
+			if _, err := one.Accounts().CreateStaff(ctx, audit.Entry{ActorKind: "system"}, account.NewStaff{
+				Username: "op.rush", Password: pw, Role: account.RoleOperator}); err != nil {
+				t.Fatal(err)
+			}
+			var stored []byte
+			if err := one.DB().Get(&stored, one.DB().Rebind(`SELECT password_hash FROM staff WHERE username = ?`), "op.rush"); err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			now := time.Now().UTC()
+			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+			var wrong, right atomic.Int64
+			for _, a := range []*testApp{one, two} {
+				a.Accounts().SetClock(clock)
+				a.Accounts().SetPasswordCheck(func(hash, password []byte) error {
+					err := bcrypt.CompareHashAndPassword(hash, password)
+					if bytes.Equal(hash, stored) && err != nil {
+						wrong.Add(1)
+					} else if bytes.Equal(hash, stored) {
+						right.Add(1)
+					}
+					return err
+				})
+			}
+			login := func(a *testApp, password string) response {
+				return a.do("POST", "/api/v1/auth/staff/login", "", map[string]string{"username": "op.rush", "password": password})
+			}
+
+			var wg sync.WaitGroup
+			results := make([]response, 51)
+			for i := range results {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					a, password := []*testApp{one, two}[i%2], "wrong-password-1"
+					if i == 25 {
+						password = pw
+					}
+					results[i] = login(a, password)
+				}(i)
+			}
+			wg.Wait()
+			for i, r := range results {
+				switch code := r.errorCodeOrOK(t); {
+				case code == "ok" && i == 25, code == "invalid_credentials" && r.Status == 401, code == "account_locked" && r.Status == 429:
+				default:
+					t.Fatalf("attempt %d: %d %s", i, r.Status, r.Body)
+				}
+			}
+			if n := wrong.Load(); n > int64(cfg.Auth.StaffMaxFailures) {
+				t.Fatalf("%d wrong passwords verified over two instances, want at most %d", n, cfg.Auth.StaffMaxFailures)
+			}
+			if results[25].Status == 200 && right.Load() != 1 || results[25].Status != 200 && right.Load() != 0 {
+				t.Fatalf("right password verified %d times, answered %d", right.Load(), results[25].Status)
+			}
+
+			t.Run("the right password is refused on both instances until the lock-out ends", func(t *testing.T) {
+				for _, a := range []*testApp{one, two} {
+					if r := login(a, pw); r.Status != 429 || r.errorCode(t) != "account_locked" {
+						t.Fatalf("right password while locked: %d %s", r.Status, r.Body)
+					}
+				}
+				mu.Lock()
+				now = now.Add(cfg.Auth.StaffLockout.D() - time.Second)
+				mu.Unlock()
+				if r := login(two, pw); r.Status != 429 {
+					t.Fatalf("a second before the lock-out ends: %d %s", r.Status, r.Body)
+				}
+				mu.Lock()
+				now = now.Add(2 * time.Second)
+				mu.Unlock()
+				if r := login(one, pw); r.Status != 200 {
+					t.Fatalf("after the lock-out: %d %s", r.Status, r.Body)
+				}
+			})
+		})
+	}
+}
+
+// errorCodeOrOK is "ok" for a 200 and the envelope's error code otherwise.
+func (r response) errorCodeOrOK(t *testing.T) string {
+	t.Helper()
+	if r.Status == 200 {
+		return "ok"
+	}
+	return r.errorCode(t)
 }

@@ -103,13 +103,13 @@ func (s *Service) ResetPassword(ctx context.Context, actor audit.Entry, id int64
 		return err
 	}
 	err = s.db.Tx(ctx, func(tx *sqlx.Tx) error {
-		const stmt = `UPDATE staff SET password_hash = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?`
-		res, err := tx.ExecContext(ctx, tx.Rebind(stmt), hash, s.now(), id)
-		if err != nil {
-			return fmt.Errorf("account: reset password %d: %w", id, err)
+		const stmt = `UPDATE staff SET password_hash = ?, updated_at = ? WHERE id = ? RETURNING username`
+		var username string
+		if err := tx.QueryRowxContext(ctx, tx.Rebind(stmt), hash, s.now(), id).Scan(&username); err != nil {
+			return db.MapError(fmt.Errorf("account: reset password %d: %w", id, err), ErrStaffNotFound, nil)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrStaffNotFound
+		if err := clearLoginAttempts(ctx, tx, s.box.Hash("staff_login", username)); err != nil {
+			return err
 		}
 		if err := deleteSessionsOf(ctx, tx, KindStaff, id); err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"golang.org/x/crypto/bcrypt"
 
 	"govapp/internal/config"
 	"govapp/internal/platform/db"
@@ -30,17 +31,25 @@ type Service struct {
 	// wrong username costs as much time as a wrong password.
 	dummyHash []byte
 	dummyOnce sync.Once
+	// checkPassword compares a password with a bcrypt hash (a seam: tests
+	// count the verifications through it).
+	checkPassword func(hash, password []byte) error
 	// revoked is this instance's copy of session_revocations (token.go).
 	revoked revocations
 }
 
 // NewService returns the account service.
 func NewService(d *db.DB, box *pii.Box, wx WeChat, cfg config.Auth, log *slog.Logger) *Service {
-	return &Service{db: d, box: box, wx: wx, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }}
+	return &Service{db: d, box: box, wx: wx, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
+		checkPassword: bcrypt.CompareHashAndPassword}
 }
 
 // SetClock replaces the clock (tests).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// SetPasswordCheck replaces the bcrypt comparison of staff logins (tests wrap
+// it to count the verifications). Set it before the service is used.
+func (s *Service) SetPasswordCheck(check func(hash, password []byte) error) { s.checkPassword = check }
 
 var openIDPattern = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,64}$`)
 
@@ -279,7 +288,8 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	return nil
 }
 
-// PurgeExpired deletes expired sessions and returns how many.
+// PurgeExpired deletes expired sessions and returns how many; it also drops
+// the revocations and the windows of login attempts that have run out.
 func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 	now := s.now()
 	n, err := s.db.DeleteInBatches(ctx, "sessions", "id", "expires_at <= ?", db.PurgeBatch, now)
@@ -288,6 +298,10 @@ func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 	}
 	// a revocation is kept until its token would have expired anyway
 	if _, err := s.db.DeleteInBatches(ctx, "session_revocations", "id", "expires_at <= ?", db.PurgeBatch, now); err != nil {
+		return n, fmt.Errorf("account: %w", err)
+	}
+	// a window of login attempts ended is as good as none
+	if _, err := s.db.DeleteInBatches(ctx, "login_attempts", "key_hash", "window_ends <= ?", db.PurgeBatch, now); err != nil {
 		return n, fmt.Errorf("account: %w", err)
 	}
 	return n, nil

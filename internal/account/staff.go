@@ -51,42 +51,51 @@ var shanghai = func() *time.Location {
 	return l
 }()
 
-// StaffLogin checks a username and password. After cfg.StaffMaxFailures
-// wrong passwords the account is locked for cfg.StaffLockout, and even the right
-// password is refused until then (ErrAccountLocked, saying when). Every attempt
-// is audited.
+// StaffLogin checks a username and password. Every attempt is counted before
+// the password is checked, in one conditional statement shared by all
+// instances: of the attempts at one username within auth.staff_lockout, at
+// most auth.staff_max_failures have their password checked, however many run
+// at once; the next ones are refused (ErrAccountLocked, saying when to retry)
+// until auth.staff_lockout after the attempt that reached the limit. A
+// successful login gives back its own attempt only, never those of wrong
+// passwords checked beside it. Unknown usernames are counted and locked the
+// same way, and every refusal costs one bcrypt comparison, so that neither the
+// answer nor its time tells whether an account exists. Every attempt is
+// audited; the name typed for an unknown account is not (it is sometimes a
+// password).
 func (s *Service) StaffLogin(ctx context.Context, username, password string) (Session, Staff, error) {
 	if username == "" || password == "" || len(username) > 64 || len(password) > 128 {
 		return Session{}, Staff{}, ErrInvalidCredentials
 	}
 	now := s.now()
-	row, err := getStaffByUsername(ctx, s.db, username)
-	if errors.Is(err, ErrStaffNotFound) {
-		_ = bcrypt.CompareHashAndPassword(s.dummy(), []byte(password))
-		s.audit(ctx, audit.Entry{ActorKind: KindStaff, ActorName: username, Action: "staff.login_failed", Detail: "unknown username"})
-		return Session{}, Staff{}, ErrInvalidCredentials
-	}
+	key := s.box.Hash("staff_login", username)
+	att, err := countLoginAttempt(ctx, s.db, key, s.cfg.StaffMaxFailures, now.Add(s.cfg.StaffLockout.D()), now)
 	if err != nil {
+		return Session{}, Staff{}, db.MapError(err, nil, nil)
+	}
+	row, err := getStaffByUsername(ctx, s.db, username)
+	known := err == nil
+	if err != nil && !errors.Is(err, ErrStaffNotFound) {
 		return Session{}, Staff{}, err
 	}
-	entry := audit.Entry{ActorKind: KindStaff, ActorID: row.ID, ActorName: row.Username, TargetType: "staff", TargetID: strconv.FormatInt(row.ID, 10)}
-	if row.LockedUntil.Valid && row.LockedUntil.Time.After(now) {
-		entry.Action, entry.Detail = "staff.login_refused", "locked"
-		s.audit(ctx, entry)
-		until := row.LockedUntil.Time
-		// Name a minute at which the account is open again: round up, not down.
-		retryAt := until.Truncate(time.Minute)
-		if retryAt.Before(until) {
-			retryAt = retryAt.Add(time.Minute)
-		}
-		return Session{}, Staff{}, ErrAccountLocked.
-			WithMessage(fmt.Sprintf("密码错误次数过多，账号已锁定，请于 %s 后重试", retryAt.In(shanghai).Format("2006-01-02 15:04"))).
-			WithRetryAfter(until.Sub(now))
+	entry := audit.Entry{ActorKind: KindStaff, TargetType: "staff_login", TargetID: key[:16]}
+	if known {
+		entry = audit.Entry{ActorKind: KindStaff, ActorID: row.ID, ActorName: row.Username, TargetType: "staff", TargetID: strconv.FormatInt(row.ID, 10)}
 	}
-	if bcrypt.CompareHashAndPassword([]byte(row.PasswordHash), []byte(password)) != nil {
-		if err := recordFailure(ctx, s.db, row.ID, s.cfg.StaffMaxFailures, now.Add(s.cfg.StaffLockout.D()), now); err != nil {
-			return Session{}, Staff{}, err
+	locked := att.N > s.cfg.StaffMaxFailures
+	if locked || !known {
+		_ = s.checkPassword(s.dummy(), []byte(password)) // as long as a real check
+		entry.Action, entry.Detail = "staff.login_failed", "unknown username"
+		if locked {
+			entry.Action, entry.Detail = "staff.login_refused", "locked"
 		}
+		s.audit(ctx, entry)
+		if locked {
+			return Session{}, Staff{}, lockedUntil(att.Ends, now)
+		}
+		return Session{}, Staff{}, ErrInvalidCredentials
+	}
+	if s.checkPassword([]byte(row.PasswordHash), []byte(password)) != nil {
 		entry.Action, entry.Detail = "staff.login_failed", "wrong password"
 		s.audit(ctx, entry)
 		return Session{}, Staff{}, ErrInvalidCredentials
@@ -96,22 +105,44 @@ func (s *Service) StaffLogin(ctx context.Context, username, password string) (Se
 		s.audit(ctx, entry)
 		return Session{}, Staff{}, ErrAccountDisabled
 	}
+	sess, err := s.startStaffSession(ctx, row.ID, key, att, entry, now)
+	if err != nil {
+		return Session{}, Staff{}, err
+	}
+	return sess, row.staff(), nil
+}
+
+// startStaffSession gives back the attempt of a successful login and issues
+// the session, audited as entry.
+func (s *Service) startStaffSession(ctx context.Context, id int64, key string, att loginAttempt, entry audit.Entry, now time.Time) (Session, error) {
 	var sess Session
-	err = s.db.Tx(ctx, func(tx *sqlx.Tx) error {
-		if err := resetFailures(ctx, tx, row.ID); err != nil {
+	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
+		if err := releaseLoginAttempt(ctx, tx, key, att, s.cfg.StaffMaxFailures); err != nil {
 			return err
 		}
 		var err error
-		if sess, err = s.newSession(ctx, tx, KindStaff, row.ID, s.cfg.StaffTokenTTL.D(), now); err != nil {
+		if sess, err = s.newSession(ctx, tx, KindStaff, id, s.cfg.StaffTokenTTL.D(), now); err != nil {
 			return err
 		}
 		entry.Action = "staff.login"
 		return audit.Record(ctx, tx, entry)
 	})
 	if err != nil {
-		return Session{}, Staff{}, db.MapError(err, nil, nil)
+		return Session{}, db.MapError(err, nil, nil)
 	}
-	return sess, row.staff(), nil
+	return sess, nil
+}
+
+// lockedUntil is ErrAccountLocked naming the first whole minute (Shanghai
+// time) at which the account is open again, with the wait as RetryAfter.
+func lockedUntil(until, now time.Time) error {
+	retryAt := until.Truncate(time.Minute)
+	if retryAt.Before(until) {
+		retryAt = retryAt.Add(time.Minute)
+	}
+	return ErrAccountLocked.
+		WithMessage(fmt.Sprintf("密码错误次数过多，账号已锁定，请于 %s 后重试", retryAt.In(shanghai).Format("2006-01-02 15:04"))).
+		WithRetryAfter(until.Sub(now))
 }
 
 // dummy returns a hash of the configured cost to compare unknown usernames

@@ -31,8 +31,6 @@ type staffRow struct {
 	DeptPath     sql.NullString `db:"dept_path"`
 	HallID       sql.NullInt64  `db:"hall_id"`
 	Disabled     bool           `db:"disabled"`
-	FailedLogins int            `db:"failed_logins"`
-	LockedUntil  sql.NullTime   `db:"locked_until"`
 }
 
 func (r staffRow) staff() Staff {
@@ -84,7 +82,7 @@ func getResident(ctx context.Context, q db.Queryer, id int64) (residentRow, erro
 }
 
 const staffColumns = `s.id, s.username, s.display_name, s.password_hash, s.role, s.department_id,
-	d.name AS department, d.path AS dept_path, s.hall_id, s.disabled, s.failed_logins, s.locked_until`
+	d.name AS department, d.path AS dept_path, s.hall_id, s.disabled`
 
 func getStaffByUsername(ctx context.Context, q db.Queryer, username string) (staffRow, error) {
 	stmt := `SELECT ` + staffColumns + ` FROM staff s LEFT JOIN departments d ON d.id = s.department_id WHERE s.username = ?`
@@ -104,24 +102,57 @@ func getStaff(ctx context.Context, q db.Queryer, id int64) (staffRow, error) {
 	return r, nil
 }
 
-// recordFailure counts a failed login atomically and locks the account when
-// the count reaches max; the counter restarts once locked.
-func recordFailure(ctx context.Context, q db.Queryer, id int64, maxFailures int, lockUntil, now time.Time) error {
-	const stmt = `UPDATE staff SET
-		locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END,
-		failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END,
-		updated_at = ?
-		WHERE id = ?`
-	if _, err := q.ExecContext(ctx, q.Rebind(stmt), maxFailures, lockUntil, maxFailures, now, id); err != nil {
-		return fmt.Errorf("account: record login failure: %w", err)
+// loginAttempt is an attempt counted at a username: its number in the
+// window, the window's number, and when the window (or the lock-out) ends.
+type loginAttempt struct {
+	N      int       `db:"attempts"`
+	Window int64     `db:"window_no"`
+	Ends   time.Time `db:"window_ends"`
+}
+
+// countLoginAttempt counts an attempt at key in one statement, before its
+// password is checked. A window starts at the first attempt after the last
+// one ended, and ends at lockUntil; the attempt numbered maxAttempts moves
+// the end to lockUntil (the lock-out runs from it). Attempts after it are
+// numbered maxAttempts+1 — refused until the window ends, and a sign that the
+// window is full for good: releaseLoginAttempt gives nothing back then.
+func countLoginAttempt(ctx context.Context, q db.Queryer, key string, maxAttempts int, lockUntil, now time.Time) (loginAttempt, error) {
+	const stmt = `INSERT INTO login_attempts (key_hash, attempts, window_no, window_ends) VALUES (?, 1, 1, ?)
+		ON CONFLICT (key_hash) DO UPDATE SET
+			attempts = CASE WHEN login_attempts.window_ends <= ? THEN 1
+				WHEN login_attempts.attempts > ? THEN login_attempts.attempts
+				ELSE login_attempts.attempts + 1 END,
+			window_no = CASE WHEN login_attempts.window_ends <= ? THEN login_attempts.window_no + 1
+				ELSE login_attempts.window_no END,
+			window_ends = CASE WHEN login_attempts.window_ends <= ? OR login_attempts.attempts + 1 = ? THEN ?
+				ELSE login_attempts.window_ends END
+		RETURNING attempts, window_no, window_ends`
+	var a loginAttempt
+	err := q.GetContext(ctx, &a, q.Rebind(stmt), key, lockUntil, now, maxAttempts, now, now, maxAttempts, lockUntil)
+	if err != nil {
+		return a, fmt.Errorf("account: count login attempt: %w", err)
+	}
+	return a, nil
+}
+
+// releaseLoginAttempt gives back the attempt a of a successful login, if its
+// window is still the current one and not full for good (a later attempt
+// was refused): the wrong passwords counted beside it stay counted.
+func releaseLoginAttempt(ctx context.Context, q db.Queryer, key string, a loginAttempt, maxAttempts int) error {
+	const stmt = `UPDATE login_attempts SET attempts = attempts - 1
+		WHERE key_hash = ? AND window_no = ? AND attempts BETWEEN 1 AND ?`
+	if _, err := q.ExecContext(ctx, q.Rebind(stmt), key, a.Window, maxAttempts); err != nil {
+		return fmt.Errorf("account: release login attempt: %w", err)
 	}
 	return nil
 }
 
-func resetFailures(ctx context.Context, q db.Queryer, id int64) error {
-	const stmt = `UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = ? AND (failed_logins <> 0 OR locked_until IS NOT NULL)`
-	if _, err := q.ExecContext(ctx, q.Rebind(stmt), id); err != nil {
-		return fmt.Errorf("account: reset login failures: %w", err)
+// clearLoginAttempts forgets the attempts at key (a password reset lifts the
+// lock-out).
+func clearLoginAttempts(ctx context.Context, q db.Queryer, key string) error {
+	const stmt = `DELETE FROM login_attempts WHERE key_hash = ?`
+	if _, err := q.ExecContext(ctx, q.Rebind(stmt), key); err != nil {
+		return fmt.Errorf("account: clear login attempts: %w", err)
 	}
 	return nil
 }
