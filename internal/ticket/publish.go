@@ -23,9 +23,12 @@ var ErrNotAnswered = errs.New(errs.KindConflict, "ticket_not_answered", "工单�
 // the operator reviews.
 type Field struct {
 	Original string            `json:"original"`
-	Redacted string            `json:"redacted"`
-	Diff     []redact.DiffPart `json:"diff"`
-	Removed  map[string]int    `json:"removed"` // spans removed per kind
+	Redacted string            `json:"redacted"` // as it would be published: without invisible characters
+	Diff     []redact.DiffPart `json:"diff"`     // each part's shown makes its invisible characters visible
+	Removed  map[string]int    `json:"removed"`  // spans removed per kind
+	// Invisible counts the invisible characters of the original by code
+	// point ("U+200B": 2); publication removes them.
+	Invisible map[string]int `json:"invisible"`
 }
 
 // Preview is the redacted copy proposed for publication.
@@ -35,6 +38,10 @@ type Preview struct {
 	Content    Field  `json:"content"`
 	Reply      Field  `json:"reply"`
 	Location   Field  `json:"location"`
+	// HasInvisible tells the operator that a text holds characters that
+	// take no room on screen (zero-width spaces, soft hyphens…): the diff
+	// shows them as ⟨U+200B⟩.
+	HasInvisible bool `json:"has_invisible"`
 }
 
 // Publication is the copy anyone may read.
@@ -105,7 +112,8 @@ func learnNames(opts redact.Options, texts ...string) redact.Options {
 
 func field(text string, opts redact.Options) Field {
 	res := redact.Redact(text, opts)
-	return Field{Original: text, Redacted: res.Text, Diff: redact.Diff(text, res), Removed: res.Kinds()}
+	return Field{Original: text, Redacted: redact.StripInvisible(res.Text), Diff: redact.Diff(text, res), Removed: res.Kinds(),
+		Invisible: redact.CountInvisible(text)}
 }
 
 // PreviewPublication redacts the ticket's texts for the operator to review.
@@ -115,12 +123,17 @@ func (s *Service) PreviewPublication(ctx context.Context, a Actor, no string) (*
 		return nil, err
 	}
 	opts = learnNames(opts, r.Title, r.Content, r.Reply, r.LocationText)
-	return &Preview{TrackingNo: r.TrackingNo, Title: field(r.Title, opts), Content: field(r.Content, opts),
-		Reply: field(r.Reply, opts), Location: field(r.LocationText, opts)}, nil
+	p := &Preview{TrackingNo: r.TrackingNo, Title: field(r.Title, opts), Content: field(r.Content, opts),
+		Reply: field(r.Reply, opts), Location: field(r.LocationText, opts)}
+	for _, f := range []Field{p.Title, p.Content, p.Reply, p.Location} {
+		p.HasInvisible = p.HasInvisible || len(f.Invisible) > 0
+	}
+	return p, nil
 }
 
 // Publish stores the redacted copy (with the operator's edits, redacted once
-// more so that nothing personal slips back in) for anyone to read.
+// more so that nothing personal slips back in, and without invisible
+// characters) for anyone to read.
 func (s *Service) Publish(ctx context.Context, a Actor, no string, e Edits) (*Publication, error) {
 	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
 		r, opts, err := s.publishable(ctx, tx, a, no)
@@ -132,7 +145,7 @@ func (s *Service) Publish(ctx context.Context, a Actor, no string, e Edits) (*Pu
 			if edit != nil {
 				orig = *edit
 			}
-			return redact.Redact(strings.TrimSpace(orig), opts).Text
+			return strings.TrimSpace(redact.StripInvisible(redact.Redact(strings.TrimSpace(orig), opts).Text))
 		}
 		title, content, reply := pick(r.Title, e.Title), pick(r.Content, e.Content), pick(r.Reply, e.Reply)
 		f := map[string]string{}
