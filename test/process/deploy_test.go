@@ -70,6 +70,7 @@ type deployment struct {
 	mpApp    string
 	oaApp    string
 	oaToken  string
+	oaAESKey string
 	grace    time.Duration
 	password map[string]string // seeded staff: username → password
 }
@@ -83,6 +84,7 @@ func newDeployment(t *testing.T, grace time.Duration) *deployment {
 	// live in the shared Redis under the app id.
 	run := randomHex(4)
 	d.mpApp, d.oaApp, d.oaToken = "wxproc"+run+"mp", "wxproc"+run+"oa", "oatoken"+run
+	d.oaAESKey = randomHex(21) + "x"
 	const mpSecret, oaSecret = "process-mp-secret", "process-oa-secret"
 	d.fake = fakewechat.New(d.mpApp, mpSecret)
 	d.fake.AddApp(d.oaApp, oaSecret)
@@ -99,7 +101,7 @@ func newDeployment(t *testing.T, grace time.Duration) *deployment {
 		"GOVAPP_SECRET_KEY=" + randomHex(32),
 		"GOVAPP_WECHAT_MP_APPID=" + d.mpApp, "GOVAPP_WECHAT_MP_SECRET=" + mpSecret,
 		"GOVAPP_WECHAT_OA_APPID=" + d.oaApp, "GOVAPP_WECHAT_OA_SECRET=" + oaSecret,
-		"GOVAPP_WECHAT_OA_TOKEN=" + d.oaToken, "GOVAPP_WECHAT_OA_AESKEY=" + randomHex(21) + "x",
+		"GOVAPP_WECHAT_OA_TOKEN=" + d.oaToken, "GOVAPP_WECHAT_OA_AESKEY=" + d.oaAESKey,
 		"HTTPS_PROXY=" + d.wechat.ProxyURL(), "NO_PROXY=", "SSL_CERT_FILE=" + certFile,
 	}
 	var err error

@@ -1,17 +1,14 @@
 package process
 
 import (
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/xml"
 	"fmt"
-	"net/url"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"govapp/internal/wechat/fakewechat"
 )
 
 // TestTwoInstances runs two processes on one PostgreSQL schema and one Redis,
@@ -155,15 +152,6 @@ func guideBody(code, name string, dept int64) map[string]any {
 	}
 }
 
-// oaQuery is a callback query signed with the deployment's token, as WeChat sends it.
-func (d *deployment) oaQuery(nonce string) string {
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	parts := []string{d.oaToken, ts, nonce}
-	sort.Strings(parts)
-	sum := sha1.Sum([]byte(strings.Join(parts, "")))
-	return "?" + url.Values{"timestamp": {ts}, "nonce": {nonce}, "signature": {hex.EncodeToString(sum[:])}}.Encode()
-}
-
 func oaText(from string, msgID int64, content string) string {
 	return fmt.Sprintf(`<xml><ToUserName><![CDATA[gh_govapp]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName>`+
 		`<CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content><MsgId>%d</MsgId></xml>`,
@@ -187,7 +175,13 @@ func deliverAcross(t *testing.T, d *deployment, to []*instance, body string) []s
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			answers[k], errs[k] = in.call("POST", "/wechat/oa"+d.oaQuery(fmt.Sprint("n", k)), "", body)
+			// Safe mode (the deployment has an AES key); each try signed with a nonce of its own.
+			q, sealed, err := fakewechat.SafePush(d.oaApp, d.oaToken, d.oaAESKey, time.Now(), fmt.Sprint("n", k, "-", randomHex(6)), []byte(body))
+			if err != nil {
+				errs[k] = err
+				return
+			}
+			answers[k], errs[k] = in.call("POST", "/wechat/oa?"+q.Encode(), "", string(sealed))
 		}()
 	}
 	wg.Wait()
@@ -199,12 +193,16 @@ func deliverAcross(t *testing.T, d *deployment, to []*instance, body string) []s
 		if string(r.Body) == "success" {
 			continue
 		}
+		plain, err := fakewechat.OpenReply(d.oaApp, d.oaToken, d.oaAESKey, r.Body)
+		if err != nil {
+			t.Fatalf("delivery %d to %s: %v", k, to[k].name, err)
+		}
 		var rep struct {
 			MsgType string `xml:"MsgType"`
 			Content string `xml:"Content"`
 		}
-		if err := xml.Unmarshal(r.Body, &rep); err != nil || rep.MsgType != "text" {
-			t.Fatalf("delivery %d to %s: not a text reply: %s", k, to[k].name, r.Body)
+		if err := xml.Unmarshal(plain, &rep); err != nil || rep.MsgType != "text" {
+			t.Fatalf("delivery %d to %s: not a text reply: %s", k, to[k].name, plain)
 		}
 		replies = append(replies, rep.Content)
 	}
