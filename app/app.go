@@ -270,6 +270,7 @@ func (a *App) registerWorkers(w *river.Workers) {
 	river.AddWorker(w, &housekeeping.PurgeWorker{Log: a.log, Purgers: map[string]housekeeping.Purger{
 		"sessions": accountsPurger{a}, "idempotency_keys": idemPurger{a}, "guide_changes": guidesPurger{a},
 		"policy_changes": policiesPurger{a},
+		"uploads":        ticket.UploadPurger{S: a.tickets}, // unattached images, stray .part files, past quota rows
 	}})
 }
 

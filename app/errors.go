@@ -84,6 +84,9 @@ func (a *App) classify(err error) (int, *errs.Error) {
 			return fe.Code, errs.New(errs.KindInvalid, "bad_request", "请求有误")
 		}
 	}
+	if db.IsStorageFull(err) { // a full disk met by any route: a login, a submission
+		return http.StatusServiceUnavailable, errs.ErrStorageFull
+	}
 	if db.IsUnavailable(err) {
 		return http.StatusServiceUnavailable, errs.ErrUnavailable
 	}

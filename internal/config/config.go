@@ -58,6 +58,7 @@ type Config struct {
 	Booking     Booking     `yaml:"booking"`
 	WeChat      WeChat      `yaml:"wechat"`
 	Log         Log         `yaml:"log"`
+	Health      Health      `yaml:"health"`
 
 	// SecretKey signs tokens and derives the keys that encrypt personal data.
 	// Environment only (GOVAPP_SECRET_KEY); on the embedded profile it is
@@ -218,6 +219,12 @@ type Tickets struct {
 	UploadMaxBytes        int      `yaml:"upload_max_bytes"`
 	UploadDir             string   `yaml:"upload_dir"`     // empty: <data_dir>/uploads
 	SweepInterval         Duration `yaml:"sweep_interval"` // how often reminders, overdue flags and auto-close run
+	// Uploads per uploader (resident or staff) and local calendar day, counted
+	// in the database; and what the housekeeping purge removes.
+	UploadDailyCount    int      `yaml:"upload_daily_count"`    // images a day
+	UploadDailyBytes    int64    `yaml:"upload_daily_bytes"`    // bytes a day
+	UploadUnattachedTTL Duration `yaml:"upload_unattached_ttl"` // an image attached to no ticket is deleted after this
+	UploadPartTTL       Duration `yaml:"upload_part_ttl"`       // a stray .part file (an interrupted write) is deleted after this
 }
 
 // Booking configures appointments (SPEC §6): when slots open, what a
@@ -286,6 +293,13 @@ func (o OA) problems() []string {
 	return nil
 }
 
+// Health configures what /readyz checks beyond the database and the cache.
+type Health struct {
+	// MinFreeBytes: less free space than this in the upload directory or
+	// beside the SQLite file reports the instance degraded.
+	MinFreeBytes int64 `yaml:"min_free_bytes"`
+}
+
 // Log configures structured logging.
 type Log struct {
 	Level string `yaml:"level"`
@@ -324,7 +338,8 @@ func Defaults(profile string) Config {
 			ReopenWithin: Duration(7 * 24 * time.Hour), MaxExtension: 10, PerResidentDay: 10,
 			Categories: []string{"城市管理", "住房城建", "劳动保障", "交通出行", "生态环境", "教育", "医疗卫生", "市场监管",
 				"社会治安", "民政服务", "政务服务", "其他"},
-			DuplicateRadiusMeters: 500, DuplicateSimilarity: 0.3, UploadMaxBytes: 5 << 20, SweepInterval: Duration(time.Minute)},
+			DuplicateRadiusMeters: 500, DuplicateSimilarity: 0.3, UploadMaxBytes: 5 << 20, SweepInterval: Duration(time.Minute),
+			UploadDailyCount: 50, UploadDailyBytes: 50 << 20, UploadUnattachedTTL: Duration(24 * time.Hour), UploadPartTTL: Duration(time.Hour)},
 		Booking: Booking{ReleaseDaysAhead: 7, ReleaseTime: "08:00", CancelCutoff: Duration(time.Hour), MaxActive: 3,
 			CheckinOpens: Duration(30 * time.Minute), Grace: Duration(15 * time.Minute), NoShowLimit: 3,
 			NoShowWindow: Duration(90 * 24 * time.Hour), NoShowBar: Duration(30 * 24 * time.Hour), ReminderEvening: "18:00",
@@ -341,7 +356,8 @@ func Defaults(profile string) Config {
 			OA: OA{App: App{AppID: "wxfakeofficialacct", Secret: "fake-oa-secret"},
 				Token: "govappdevtoken", AESKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"},
 		},
-		Log: Log{Level: "info"},
+		Log:    Log{Level: "info"},
+		Health: Health{MinFreeBytes: 512 << 20},
 	}
 	if profile == ProfileProduction {
 		c.Auth.DevLogin = false
@@ -501,6 +517,12 @@ func (c Config) Validate() error {
 	}
 	if c.Tickets.ReminderAt <= 0 || c.Tickets.ReminderAt >= 1 || c.Tickets.PerResidentDay <= 0 || c.Tickets.UploadMaxBytes <= 0 || len(c.Tickets.Categories) == 0 {
 		problems = append(problems, "tickets: reminder_at must be in (0,1); per_resident_per_day, upload_max_bytes and categories must be set")
+	}
+	if c.Tickets.UploadDailyCount <= 0 || c.Tickets.UploadDailyBytes < int64(c.Tickets.UploadMaxBytes) || c.Tickets.UploadUnattachedTTL <= 0 || c.Tickets.UploadPartTTL <= 0 {
+		problems = append(problems, "tickets: upload_daily_count, upload_unattached_ttl and upload_part_ttl must be positive, upload_daily_bytes at least upload_max_bytes")
+	}
+	if c.Health.MinFreeBytes < 0 {
+		problems = append(problems, "health.min_free_bytes must not be negative")
 	}
 	if c.Idempotency.ClaimLease <= 0 {
 		problems = append(problems, "idempotency.claim_lease must be positive")

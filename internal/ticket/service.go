@@ -48,7 +48,8 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 
-	uploadDir string
+	uploadDir    string
+	uploadCreate createFunc // upload.go: creates an image's .part file (nil: the disk)
 }
 
 // NewService returns the ticket engine; clock returns the current calendar
