@@ -437,9 +437,15 @@ func listSepOnly(f []rune, a, b int) bool {
 }
 
 // unitAfter reports whether a unit of amount or count follows the number
-// ending at end.
+// ending at end, or its decimal fraction (13800138000.00元).
 func unitAfter(f []rune, end int) bool {
 	k := end
+	if at(f, k) == '.' && isDigit(at(f, k+1)) {
+		k++
+		for k < len(f) && isDigit(f[k]) {
+			k++
+		}
+	}
 	for k < len(f) && isSpace(f[k]) && k-end < 2 {
 		k++
 	}
