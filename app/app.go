@@ -269,8 +269,9 @@ func (a *App) registerWorkers(w *river.Workers) {
 	river.AddWorker(w, &push.SendWorker{S: a.push, MaxRun: a.cfg.Jobs.RescueStuckAfter.D() / 2})
 	river.AddWorker(w, &housekeeping.PurgeWorker{Log: a.log, Purgers: map[string]housekeeping.Purger{
 		"sessions": accountsPurger{a}, "idempotency_keys": idemPurger{a}, "guide_changes": guidesPurger{a},
-		"policy_changes": policiesPurger{a},
-		"uploads":        ticket.UploadPurger{S: a.tickets}, // unattached images, stray .part files, past quota rows
+		"policy_changes":      policiesPurger{a},
+		"uploads":             ticket.UploadPurger{S: a.tickets}, // unattached images, stray .part files, past quota rows
+		"ticket_daily_counts": ticketCountsPurger{a},             // past days' counts of the per-resident cap
 	}})
 }
 

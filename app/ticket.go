@@ -71,6 +71,13 @@ func (a *App) residentActor(c *fiber.Ctx) (ticket.Actor, error) {
 	return act, nil
 }
 
+// ticketCountsPurger deletes the daily ticket counts of past days (housekeeping).
+type ticketCountsPurger struct{ a *App }
+
+func (p ticketCountsPurger) PurgeExpired(ctx context.Context) (int64, error) {
+	return p.a.tickets.PurgeDailyCounts(ctx)
+}
+
 func (a *App) submitTicket(c *fiber.Ctx) error {
 	var req ticketReq
 	if err := bind(c, &req); err != nil {

@@ -170,7 +170,7 @@ func (s *Service) Submit(ctx context.Context, a Actor, in Input) (*Ticket, error
 	if in.Channel != ChannelMailbox && in.Channel != ChannelHotline {
 		return nil, errs.InvalidField("channel", "须为 mailbox 或 hotline")
 	}
-	if err := s.underDailyLimit(ctx, a.ID); err != nil {
+	if err := s.underDailyLimit(ctx, a.ID); err != nil { // spares the content check; create decides
 		return nil, err
 	}
 	held, err := s.screen(ctx, a.OpenID, in.Title+"\n"+in.Content+"\n"+in.Location)
@@ -193,19 +193,6 @@ func (s *Service) Record(ctx context.Context, a Actor, in Input) (*Ticket, error
 		return nil, errs.InvalidField("attachment_ids", "来电工单不能附带图片")
 	}
 	return s.create(ctx, a, in, false)
-}
-
-func (s *Service) underDailyLimit(ctx context.Context, residentID int64) error {
-	local := s.now().In(s.loc)
-	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, s.loc).UTC()
-	var n int
-	if err := s.db.GetContext(ctx, &n, s.db.Rebind(`SELECT COUNT(*) FROM tickets WHERE submitter_id = ? AND created_at >= ?`), residentID, midnight); err != nil {
-		return db.MapError(err, nil, nil)
-	}
-	if n >= s.cfg.PerResidentDay {
-		return ErrTooManyToday
-	}
-	return nil
 }
 
 // screen runs the content check: risky text is refused, text to review (or a
@@ -231,6 +218,11 @@ func (s *Service) create(ctx context.Context, a Actor, in Input, held bool) (*Ti
 	now := s.now()
 	var no string
 	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
+		if a.isResident() {
+			if err := s.takeDailyPlace(ctx, tx, a.ID, now); err != nil {
+				return err
+			}
+		}
 		var err error
 		if no, err = nextTrackingNo(ctx, tx, channelPrefix[in.Channel], now.In(s.loc)); err != nil {
 			return err
