@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,6 +60,7 @@ type App struct {
 	closers  []io.Closer
 	limiter  ratelimit.Limiter
 	rules    rules
+	proxies  proxyTrust // who may tell us the client's address
 	box      *pii.Box
 	fake     *fakewechat.Fake
 	wx       *wechat.Client
@@ -85,6 +87,12 @@ type App struct {
 // New builds an instance: database (migrated when configured), cache, WeChat,
 // services, job queue and HTTP routes. It starts nothing; see Start.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*App, error) {
+	cfg.Auth.DevLogin = cfg.DevLoginOn() // what it comes to: explicit, or loopback-only on embedded
+	if cfg.Auth.DevLogin {
+		log.Warn("开发登录已开启：任何人可以任意 openid 和手机号登录（POST /api/v1/auth/dev/login，模拟微信的 dev: 与 dev-phone: 码）。"+
+			"仅供本机开发；在网络上提供服务时请监听非回环地址且不要设置 auth.dev_login / GOVAPP_DEV_LOGIN",
+			"addr", cfg.HTTP.Addr, "explicit", !config.LoopbackOnly(cfg.HTTP.Addr))
+	}
 	a := &App{cfg: cfg, log: log}
 	ok := false
 	defer func() {
@@ -103,8 +111,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	if err := a.openWeChat(o.Fake); err != nil {
 		return nil, err
 	}
-	a.accounts = account.NewService(a.db, box, wxAccount{a.wx}, cfg.Auth, log)
-	a.idem = idempotency.NewStore(a.db, cfg.Idempotency.TTL.D()).WithClaimLease(cfg.Idempotency.ClaimLease.D())
+	a.accounts = account.NewService(a.db, box, wxAccount{c: a.wx, devCodes: cfg.WeChat.Fake && cfg.Auth.DevLogin}, cfg.Auth, log)
+	a.idem = idempotency.NewStore(a.db, box, cfg.Idempotency.TTL.D()).WithClaimLease(cfg.Idempotency.ClaimLease.D())
 	a.guides = guide.NewService(a.db, log, guide.Options{SharedCache: a.cache,
 		DetailTTL: cfg.Guides.CacheTTL.D(), LocalTTL: cfg.Guides.LocalCacheTTL.D()})
 	if err := a.guides.Load(ctx); err != nil {
@@ -157,6 +165,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	if a.con, err = a.newConsole(); err != nil {
 		return nil, fmt.Errorf("app: console: %w", err)
 	}
+	if a.proxies, err = newProxyTrust(cfg.HTTP.ProxyHeader, cfg.HTTP.TrustedProxies); err != nil {
+		return nil, err
+	}
 	a.fiber = a.newFiber()
 	if a.openapi, err = a.buildOpenAPI(); err != nil {
 		return nil, fmt.Errorf("app: openapi: %w", err)
@@ -191,7 +202,7 @@ func (a *App) openStores(ctx context.Context) error {
 		}
 		a.closers = append(a.closers, r)
 		inner = r
-		a.limiter = ratelimit.NewRedis(r.Client(), a.log)
+		a.limiter = ratelimit.NewRedis(r.Client(), "govapp:"+a.db.Keyspace(), a.log)
 	} else {
 		inner = cache.NewMemory(0)
 		a.limiter = ratelimit.NewMemory()
@@ -291,20 +302,19 @@ func (p idemPurger) PurgeExpired(ctx context.Context) (int64, error) {
 func (a *App) newFiber() *fiber.App {
 	h := a.cfg.HTTP
 	f := fiber.New(fiber.Config{
-		AppName:                 "govapp",
-		ErrorHandler:            a.errorHandler,
-		BodyLimit:               max(h.BodyLimit, h.ImportBodyLimit),
-		ReadTimeout:             h.ReadTimeout.D(),
-		WriteTimeout:            h.WriteTimeout.D(),
-		IdleTimeout:             h.IdleTimeout.D(),
-		ProxyHeader:             h.ProxyHeader,
-		EnableTrustedProxyCheck: len(h.TrustedProxies) > 0,
-		TrustedProxies:          h.TrustedProxies,
-		DisableStartupMessage:   true,
-		ReadBufferSize:          16 << 10,
+		AppName:               "govapp",
+		ErrorHandler:          a.errorHandler,
+		BodyLimit:             h.BodyLimit, // routes with a limit of their own: bodyLimits
+		ReadTimeout:           h.ReadTimeout.D(),
+		WriteTimeout:          h.WriteTimeout.D(),
+		IdleTimeout:           h.IdleTimeout.D(),
+		DisableStartupMessage: true,
+		ReadBufferSize:        16 << 10,
 	})
-	f.Use(a.withRequestID, a.observe, a.recoverer(), securityHeaders(), a.limitIP("all", a.rules.perIP))
-	a.mount(f)
+	f.Use(a.withRequestID, a.observe, a.recoverer(), securityHeaders(), refuseEncodedBody, a.limitIP("all", a.rules.perIP))
+	routes := a.routes()
+	f.Server().HeaderReceived = newBodyLimits(routes, h.BodyLimit).forRequest
+	a.mount(f, routes)
 	return f
 }
 
@@ -400,9 +410,22 @@ func (a *App) closeStores() {
 }
 
 // wxAccount adapts the WeChat client to what the account service needs.
-type wxAccount struct{ c *wechat.Client }
+// Unless devCodes, it refuses the fake WeChat's "dev:" and "dev-phone:" codes
+// (which sign anyone in as anyone, with any phone) before they reach it.
+type wxAccount struct {
+	c        *wechat.Client
+	devCodes bool
+}
+
+// devCode reports whether code is one of the fake's dev codes and they are off.
+func (w wxAccount) devCode(code string) bool {
+	return !w.devCodes && (strings.HasPrefix(code, "dev:") || strings.HasPrefix(code, "dev-phone:"))
+}
 
 func (w wxAccount) Login(ctx context.Context, code string) (account.WeChatIdentity, error) {
+	if w.devCode(code) {
+		return account.WeChatIdentity{}, wechat.ErrInvalidCode
+	}
 	s, err := w.c.Code2Session(ctx, code)
 	if err != nil {
 		return account.WeChatIdentity{}, err
@@ -411,6 +434,9 @@ func (w wxAccount) Login(ctx context.Context, code string) (account.WeChatIdenti
 }
 
 func (w wxAccount) PhoneNumber(ctx context.Context, code string) (string, error) {
+	if w.devCode(code) {
+		return "", wechat.ErrInvalidPhoneCode
+	}
 	return w.c.PhoneNumber(ctx, code)
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"govapp/internal/platform/db"
 	"govapp/internal/platform/errs"
+	"govapp/internal/platform/pii"
 )
 
 // Errors.
@@ -28,17 +29,66 @@ type Response struct {
 	RequestHash string `db:"request_hash"`
 }
 
-// Store keeps responses in the idempotency_keys table.
+// Store keeps responses in the idempotency_keys table. A stored response
+// repeats what its request sent (a ticket's contact phone and content), so
+// its body is sealed with the personal-data key and the request hash is
+// keyed: neither can be read or brute-forced from the table without
+// GOVAPP_SECRET_KEY.
 type Store struct {
 	db    *db.DB
+	box   *pii.Box
 	ttl   time.Duration
 	lease time.Duration // see WithClaimLease
 	now   func() time.Time
 }
 
-// NewStore returns a store keeping responses for ttl.
-func NewStore(d *db.DB, ttl time.Duration) *Store {
-	return &Store{db: d, ttl: ttl, lease: DefaultClaimLease, now: func() time.Time { return time.Now().UTC() }}
+// NewStore returns a store keeping responses for ttl, sealed with box.
+func NewStore(d *db.DB, box *pii.Box, ttl time.Duration) *Store {
+	return &Store{db: d, box: box, ttl: ttl, lease: DefaultClaimLease, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// sealedMark starts every stored body written by this version: a NUL, which
+// no response of ours (JSON, text) starts with, then the pii ciphertext. A
+// body without it is a plaintext one written before bodies were sealed; it
+// is replayed as stored until it expires (within the retention, 24 h by
+// default), so a retry across the upgrade still gets its first answer.
+const sealedMark = 0x00
+
+// seal returns the stored form of a response body (nil for an empty one).
+func (s *Store) seal(body []byte) ([]byte, error) {
+	if len(body) == 0 {
+		return nil, nil
+	}
+	ct, err := s.box.Encrypt(string(body))
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte{sealedMark}, ct...), nil
+}
+
+// open reverses seal; a body without the mark is returned as stored.
+func (s *Store) open(stored []byte) ([]byte, error) {
+	if len(stored) == 0 || stored[0] != sealedMark {
+		return stored, nil
+	}
+	plain, err := s.box.Decrypt(stored[1:])
+	if err != nil {
+		return nil, err
+	}
+	return []byte(plain), nil
+}
+
+// keyedHash returns the stored form of a request hash: an HMAC under the
+// personal-data look-up key, so that the hash of a short body (a rating, a
+// phone number) cannot be reversed by trying every candidate.
+func (s *Store) keyedHash(reqHash string) string {
+	return s.box.Hash("idempotency request", reqHash)
+}
+
+// sameRequest reports whether a stored hash is that of reqHash: keyed, or,
+// for a row written before hashes were keyed, the plain hash itself.
+func (s *Store) sameRequest(stored, reqHash string) bool {
+	return stored == s.keyedHash(reqHash) || stored == reqHash
 }
 
 // DefaultClaimLease is how long a claim without a response blocks a retry
@@ -62,10 +112,11 @@ func (s *Store) WithClaimLease(d time.Duration) *Store {
 // when the key came with a different request.
 func (s *Store) Begin(ctx context.Context, scope, key, method, path, reqHash string) (*Response, error) {
 	now := s.now()
+	keyed := s.keyedHash(reqHash)
 	for attempt := 0; attempt < 2; attempt++ {
 		const ins = `INSERT INTO idempotency_keys (scope, idem_key, method, path, request_hash, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, idem_key) DO NOTHING`
-		res, err := s.db.ExecContext(ctx, s.db.Rebind(ins), scope, key, method, path, reqHash, now, now.Add(s.ttl))
+		res, err := s.db.ExecContext(ctx, s.db.Rebind(ins), scope, key, method, path, keyed, now, now.Add(s.ttl))
 		if err != nil {
 			return nil, db.MapError(err, nil, nil)
 		}
@@ -86,7 +137,7 @@ func (s *Store) Begin(ctx context.Context, scope, key, method, path, reqHash str
 			_, _ = s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND expires_at <= ?`), scope, key, now)
 			continue
 		}
-		if r.RequestHash != reqHash {
+		if !s.sameRequest(r.RequestHash, reqHash) {
 			return nil, ErrReused
 		}
 		if r.Status == 0 && created.After(now.Add(-s.lease)) {
@@ -103,15 +154,22 @@ func (s *Store) Begin(ctx context.Context, scope, key, method, path, reqHash str
 			}
 			continue
 		}
+		if r.Body, err = s.open(r.Body); err != nil {
+			return nil, fmt.Errorf("idempotency: open stored response of %s %s: %w", method, path, err)
+		}
 		return &r, nil
 	}
 	return nil, ErrInProgress
 }
 
-// Complete stores the response of a claimed key.
+// Complete stores the response of a claimed key, its body sealed.
 func (s *Store) Complete(ctx context.Context, scope, key string, status int, contentType string, body []byte) error {
+	sealed, err := s.seal(body)
+	if err != nil {
+		return fmt.Errorf("idempotency: complete: seal: %w", err)
+	}
 	const stmt = `UPDATE idempotency_keys SET status_code = ?, content_type = ?, response_body = ? WHERE scope = ? AND idem_key = ?`
-	if _, err := s.db.ExecContext(ctx, s.db.Rebind(stmt), status, contentType, body, scope, key); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(stmt), status, contentType, sealed, scope, key); err != nil {
 		return fmt.Errorf("idempotency: complete: %w", err)
 	}
 	return nil

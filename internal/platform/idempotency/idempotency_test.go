@@ -1,9 +1,11 @@
 package idempotency_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"govapp/internal/platform/db"
 	"govapp/internal/platform/db/dbtest"
 	"govapp/internal/platform/idempotency"
+	"govapp/internal/platform/pii"
 )
 
 const (
@@ -18,6 +21,15 @@ const (
 	hashA = "hash-of-request-a"
 	hashB = "hash-of-request-b"
 )
+
+func box(t *testing.T) *pii.Box {
+	t.Helper()
+	b, err := pii.New("idempotency-test-secret-0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 func begin(ctx context.Context, s *idempotency.Store, key, hash string) (*idempotency.Response, error) {
 	return s.Begin(ctx, scope, key, "POST", "/api/v1/tickets", hash)
@@ -40,7 +52,7 @@ func wantErr(t *testing.T, r *idempotency.Response, err, want error) {
 func TestIdempotencyKeys(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		s := idempotency.NewStore(d, time.Hour)
+		s := idempotency.NewStore(d, box(t), time.Hour)
 
 		t.Run("the first Begin claims the key", func(t *testing.T) {
 			r, err := begin(ctx, s, "claim", hashA)
@@ -129,7 +141,7 @@ func TestIdempotencyKeys(t *testing.T) {
 		})
 
 		t.Run("an expired key can be claimed anew", func(t *testing.T) {
-			short := idempotency.NewStore(d, time.Millisecond)
+			short := idempotency.NewStore(d, box(t), time.Millisecond)
 			r, err := begin(ctx, short, "expired", hashA)
 			wantClaimed(t, r, err)
 			if err := short.Complete(ctx, scope, "expired", 200, "text/plain", []byte("old")); err != nil {
@@ -148,8 +160,8 @@ func TestIdempotencyKeys(t *testing.T) {
 func TestPurgeExpiredDeletesOnlyExpiredKeys(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		short := idempotency.NewStore(d, time.Millisecond)
-		long := idempotency.NewStore(d, time.Hour)
+		short := idempotency.NewStore(d, box(t), time.Millisecond)
+		long := idempotency.NewStore(d, box(t), time.Hour)
 		for i := range 3 {
 			r, err := begin(ctx, short, fmt.Sprint("old-", i), hashA)
 			wantClaimed(t, r, err)
@@ -183,7 +195,7 @@ func TestPurgeExpiredDeletesOnlyExpiredKeys(t *testing.T) {
 func TestConcurrentBeginClaimsOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		s := idempotency.NewStore(d, time.Hour)
+		s := idempotency.NewStore(d, box(t), time.Hour)
 		const callers = 20
 		var wg sync.WaitGroup
 		results := make([]error, callers)
@@ -220,7 +232,7 @@ func TestConcurrentBeginClaimsOnce(t *testing.T) {
 func TestAbandonedClaimIsTakenOver(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		s := idempotency.NewStore(d, time.Hour).WithClaimLease(300 * time.Millisecond)
+		s := idempotency.NewStore(d, box(t), time.Hour).WithClaimLease(300 * time.Millisecond)
 		r, err := begin(ctx, s, "abandoned", hashA)
 		wantClaimed(t, r, err)
 		r, err = begin(ctx, s, "abandoned", hashA)
@@ -256,5 +268,92 @@ func TestAbandonedClaimIsTakenOver(t *testing.T) {
 		if r, err := begin(ctx, s, "abandoned", hashA); err != nil || r == nil || r.Status != 201 {
 			t.Fatalf("after Complete: %+v, %v", r, err)
 		}
+	})
+}
+
+// TestStoredResponsesAreSealed: a stored response repeats the request's
+// personal data (a ticket's contact phone), so the table holds neither the
+// body in clear nor a hash that could be reversed by trying every phone.
+func TestStoredResponsesAreSealed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := idempotency.NewStore(d, box(t), time.Hour)
+		raw := func(key string) (body []byte, hash string) {
+			t.Helper()
+			q := d.Rebind(`SELECT response_body, request_hash FROM idempotency_keys WHERE scope = ? AND idem_key = ?`)
+			if err := d.QueryRowxContext(ctx, q, scope, key).Scan(&body, &hash); err != nil {
+				t.Fatal(err)
+			}
+			return body, hash
+		}
+		reply := []byte(`{"tracking_no":"MB202611250001","contact_phone":"13912345678","content":"路灯不亮"}`)
+		reqHash := idempotency.RequestHash("POST", "/api/v1/tickets", []byte(`{"contact_phone":"13912345678"}`))
+
+		t.Run("the body and the request hash are not stored in clear", func(t *testing.T) {
+			r, err := begin(ctx, s, "sealed-01", reqHash)
+			wantClaimed(t, r, err)
+			if err := s.Complete(ctx, scope, "sealed-01", 201, "application/json", reply); err != nil {
+				t.Fatal(err)
+			}
+			body, hash := raw("sealed-01")
+			if len(body) == 0 || strings.Contains(string(body), "13912345678") || strings.Contains(string(body), "路灯不亮") {
+				t.Fatalf("stored body in clear: %q", body)
+			}
+			if hash == reqHash || len(hash) == 0 {
+				t.Fatalf("stored request hash %q is the plain hash", hash)
+			}
+			r, err = begin(ctx, s, "sealed-01", reqHash)
+			if err != nil || r == nil || r.Status != 201 || !bytes.Equal(r.Body, reply) {
+				t.Fatalf("replay = %+v, %v; want the first reply", r, err)
+			}
+		})
+
+		t.Run("a row stored in clear before sealing still replays, and only to its own request", func(t *testing.T) {
+			old := []byte(`{"tracking_no":"MB202611240009"}`)
+			ins := d.Rebind(`INSERT INTO idempotency_keys (scope, idem_key, method, path, request_hash, status_code, content_type, response_body, created_at, expires_at)
+				VALUES (?, ?, 'POST', '/api/v1/tickets', ?, 201, 'application/json', ?, ?, ?)`)
+			now := time.Now().UTC()
+			if _, err := d.ExecContext(ctx, ins, scope, "legacy-01", reqHash, old, now, now.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			r, err := begin(ctx, s, "legacy-01", reqHash)
+			if err != nil || r == nil || r.Status != 201 || !bytes.Equal(r.Body, old) {
+				t.Fatalf("legacy replay = %+v, %v; want the stored reply", r, err)
+			}
+			r, err = begin(ctx, s, "legacy-01", hashB)
+			wantErr(t, r, err, idempotency.ErrReused)
+		})
+
+		t.Run("a row is not replayed under another secret", func(t *testing.T) {
+			r, err := begin(ctx, s, "rotated-01", reqHash)
+			wantClaimed(t, r, err)
+			if err := s.Complete(ctx, scope, "rotated-01", 201, "application/json", reply); err != nil {
+				t.Fatal(err)
+			}
+			other, err := pii.New("another-secret-0123456789abcdef")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err = idempotency.NewStore(d, other, time.Hour).Begin(ctx, scope, "rotated-01", "POST", "/api/v1/tickets", reqHash)
+			wantErr(t, r, err, idempotency.ErrReused) // the keyed hash differs
+		})
+
+		t.Run("a sealed body that does not open is an error, never bytes replayed", func(t *testing.T) {
+			r, err := begin(ctx, s, "corrupt-01", reqHash)
+			wantClaimed(t, r, err)
+			if err := s.Complete(ctx, scope, "corrupt-01", 201, "application/json", reply); err != nil {
+				t.Fatal(err)
+			}
+			body, _ := raw("corrupt-01")
+			body[len(body)-1] ^= 1
+			upd := d.Rebind(`UPDATE idempotency_keys SET response_body = ? WHERE scope = ? AND idem_key = ?`)
+			if _, err := d.ExecContext(ctx, upd, body, scope, "corrupt-01"); err != nil {
+				t.Fatal(err)
+			}
+			r, err = begin(ctx, s, "corrupt-01", reqHash)
+			if err == nil || r != nil {
+				t.Fatalf("Begin of a corrupt body = %+v, %v; want an error", r, err)
+			}
+		})
 	})
 }

@@ -42,7 +42,8 @@ func Scope(kind string, id int64, ip string) string {
 
 // RequestHash returns the hex SHA-256 that identifies a request under a key:
 // method, path and body, so that a key reused with another request is told
-// apart (ErrReused) from a repeat of the same one.
+// apart (ErrReused) from a repeat of the same one. It is never stored as
+// such: the Store keeps only an HMAC of it (see Store).
 func RequestHash(method, path string, body []byte) string {
 	h := sha256.New()
 	h.Write([]byte(method + " " + path + "\n"))
