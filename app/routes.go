@@ -28,7 +28,7 @@ type route struct {
 	Auth       authLevel
 	Roles      []account.Role
 	Idempotent bool   // honours Idempotency-Key
-	Limit      string // extra rule: "login" (per IP, before auth), "booking" (per IP and resident)
+	Limit      string // extra rule: "login" (per IP, before auth), "booking" (per IP and resident), "ticket" and "upload" (per IP)
 	Tag        string
 	Summary    string
 	Body       any // request body type (for the document)
@@ -74,13 +74,13 @@ func (a *App) routes() []route {
 		{Method: "GET", Path: "/api/v1/me/subscribe-grants", Handler: a.listGrants, Auth: authResident, Tag: "消息推送", Summary: "剩余的订阅消息授权", Resp: listResp[grantResp]{}},
 		{Method: "GET", Path: "/api/v1/me/notification-settings", Handler: a.getSettings, Auth: authResident, Tag: "消息推送", Summary: "接收哪些消息", Resp: settingsResp{}},
 		{Method: "PUT", Path: "/api/v1/me/notification-settings", Handler: a.putSettings, Auth: authResident, Tag: "消息推送", Summary: "修改接收哪些消息", Body: settingsReq{}, Resp: settingsResp{}},
-		{Method: "POST", Path: "/api/v1/tickets", Handler: a.submitTicket, Auth: authResident, Idempotent: true, Tag: "12345 热线与市长信箱", Summary: "提交诉求（市长信箱或网上 12345）", Body: ticketReq{}, Resp: ticketResp{}, Status: fiber.StatusCreated},
+		{Method: "POST", Path: "/api/v1/tickets", Handler: a.submitTicket, Auth: authResident, Limit: "ticket", Idempotent: true, Tag: "12345 热线与市长信箱", Summary: "提交诉求（市长信箱或网上 12345）", Body: ticketReq{}, Resp: ticketResp{}, Status: fiber.StatusCreated},
 		{Method: "GET", Path: "/api/v1/me/tickets", Handler: a.myTickets, Auth: authResident, Tag: "12345 热线与市长信箱", Summary: "我的诉求", Resp: ticketListResp{}},
 		{Method: "GET", Path: "/api/v1/me/tickets/:no", Handler: a.ticketDetail, Auth: authResident, Tag: "12345 热线与市长信箱", Summary: "我的诉求详情与进度", Resp: ticketDetailResp{}},
 		{Method: "POST", Path: "/api/v1/me/tickets/:no/rating", Handler: a.rateTicket, Auth: authResident, Idempotent: true, Tag: "12345 热线与市长信箱", Summary: "评价答复（1–5 星；不满意可退回重办一次）", Body: rateReq{}, Resp: ticketResp{}},
 		{Method: "POST", Path: "/api/v1/me/tickets/:no/info", Handler: a.provideInfo, Auth: authResident, Tag: "12345 热线与市长信箱", Summary: "补充承办单位要求的信息", Body: infoReq{}, Resp: ticketResp{}},
 		{Method: "POST", Path: "/api/v1/me/tickets/:no/withdraw", Handler: a.ticketAction(ticket.ActWithdraw), Auth: authResident, Tag: "12345 热线与市长信箱", Summary: "撤回诉求", Body: actReq{}, Resp: ticketResp{}},
-		{Method: "POST", Path: "/api/v1/uploads", Handler: a.upload, Auth: authAny, Tag: "12345 热线与市长信箱", Summary: "上传图片（JPEG/PNG/GIF，按内容校验）", Resp: uploadResp{}, Status: fiber.StatusCreated, BodyLimit: a.cfg.Tickets.UploadMaxBytes + 64<<10},
+		{Method: "POST", Path: "/api/v1/uploads", Handler: a.upload, Auth: authAny, Limit: "upload", Tag: "12345 热线与市长信箱", Summary: "上传图片（JPEG/PNG/GIF，按内容校验）", Resp: uploadResp{}, Status: fiber.StatusCreated, BodyLimit: a.cfg.Tickets.UploadMaxBytes + 64<<10},
 		{Method: "GET", Path: "/api/v1/uploads/:id", Handler: a.getUpload, Auth: authAny, Tag: "12345 热线与市长信箱", Summary: "查看图片（仅本人或有权查看该工单者）", Produces: "image/*"},
 		{Method: "POST", Path: "/api/v1/ops/tickets", Handler: a.recordCall, Auth: authStaff, Roles: operators, Tag: "工单办理", Summary: "话务员登记来电", Body: callReq{}, Resp: ticketResp{}, Status: fiber.StatusCreated},
 		{Method: "GET", Path: "/api/v1/ops/tickets", Handler: a.opsTickets, Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "工单队列（status、channel、kind、department_id、overdue、due_before、q）", Resp: ticketListResp{}},
@@ -239,6 +239,9 @@ func (a *App) mount(f *fiber.App) {
 		}
 		if r.Limit == "booking" {
 			chain = append(chain, a.limitBooking)
+		}
+		if r.Limit == "ticket" || r.Limit == "upload" {
+			chain = append(chain, a.limitTicketIP(r.Limit))
 		}
 		if r.Idempotent {
 			chain = append(chain, a.idempotent)

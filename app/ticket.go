@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"govapp/internal/platform/errs"
+	"govapp/internal/platform/ratelimit"
 	"govapp/internal/ticket"
 	"govapp/internal/wechat"
 )
@@ -69,6 +70,18 @@ func (a *App) residentActor(c *fiber.Ctx) (ticket.Actor, error) {
 	}
 	act.OpenID = r.OpenID
 	return act, nil
+}
+
+// limitTicketIP is the per-IP limit of route limit "ticket" (tickets.per_ip)
+// or "upload" (tickets.uploads_per_ip), applied after authentication and
+// before the Idempotency-Key is claimed, so that a refused attempt can be
+// retried. Per person, the ticket service's daily cap applies.
+func (a *App) limitTicketIP(limit string) fiber.Handler {
+	rule := a.cfg.Tickets.PerIP
+	if limit == "upload" {
+		rule = a.cfg.Tickets.UploadsPerIP
+	}
+	return a.limitIP(limit, ratelimit.Rule{Limit: rule.Limit, Window: rule.Window.D()})
 }
 
 // ticketCountsPurger deletes the daily ticket counts of past days (housekeeping).

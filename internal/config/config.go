@@ -210,8 +210,12 @@ type Tickets struct {
 	AutoCloseAfter Duration       `yaml:"auto_close_after"` // a reply not rated within this closes the ticket
 	ReopenWithin   Duration       `yaml:"reopen_within"`    // an unsatisfied rating within this reopens it (once)
 	MaxExtension   int            `yaml:"max_extension_days"`
-	PerResidentDay int            `yaml:"per_resident_per_day"` // submissions a resident may make a day
-	Categories     []string       `yaml:"categories"`
+	PerResidentDay int            `yaml:"per_resident_per_day"` // submissions a resident may make a local calendar day (counted in the database)
+	// Per client IP (SPEC §10); many residents share a mobile carrier's NAT
+	// address, so these stop floods, not people.
+	PerIP        Rule     `yaml:"per_ip"`         // ticket submissions
+	UploadsPerIP Rule     `yaml:"uploads_per_ip"` // image uploads
+	Categories   []string `yaml:"categories"`
 	// Duplicates: open tickets of the same category with similar text, within
 	// this distance when both have coordinates.
 	DuplicateRadiusMeters float64  `yaml:"duplicate_radius_meters"`
@@ -336,6 +340,7 @@ func Defaults(profile string) Config {
 			ReplyDays:    map[string]int{"consultation": 1, "help": 5, "suggestion": 5, "praise": 5, "complaint": 10, "report": 10},
 			UrgentWithin: Duration(24 * time.Hour), ReminderAt: 0.8, AutoCloseAfter: Duration(7 * 24 * time.Hour),
 			ReopenWithin: Duration(7 * 24 * time.Hour), MaxExtension: 10, PerResidentDay: 10,
+			PerIP: Rule{Limit: 120, Window: Duration(time.Hour)}, UploadsPerIP: Rule{Limit: 600, Window: Duration(time.Hour)},
 			Categories: []string{"城市管理", "住房城建", "劳动保障", "交通出行", "生态环境", "教育", "医疗卫生", "市场监管",
 				"社会治安", "民政服务", "政务服务", "其他"},
 			DuplicateRadiusMeters: 500, DuplicateSimilarity: 0.3, UploadMaxBytes: 5 << 20, SweepInterval: Duration(time.Minute),
