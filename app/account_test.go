@@ -78,6 +78,7 @@ func TestResidentDevLoginAndMe(t *testing.T) {
 func TestDevLoginRefusedWhenDisabled(t *testing.T) {
 	cfg := testConfig(t, embedded)
 	cfg.Auth.DevLogin = false
+	cfg.HTTP.Addr = ":8080" // not loopback-only: nothing turns it on
 	a := newTestApp(t, cfg)
 	r := a.do("POST", "/api/v1/auth/dev/login", "", `{"openid":"o-test-1"}`)
 	if r.Status != 404 || r.errorCode(t) != "dev_login_disabled" {

@@ -31,7 +31,7 @@ var errBookingTooFast = errs.ErrTooMany.WithMessage("预约操作过于频繁，
 func (a *App) limitBooking(c *fiber.Ctx) error {
 	bk := a.cfg.Booking
 	ctx := c.UserContext()
-	if d := a.limiter.Allow(ctx, "book:ip:"+c.IP(), ratelimit.Rule{Limit: bk.PerIP.Limit, Window: bk.PerIP.Window.D()}); !d.Allowed {
+	if d := a.limiter.Allow(ctx, "book:ip:"+clientIP(c), ratelimit.Rule{Limit: bk.PerIP.Limit, Window: bk.PerIP.Window.D()}); !d.Allowed {
 		return errBookingTooFast.WithRetryAfter(d.RetryAfter)
 	}
 	key := "book:acct:" + strconv.FormatInt(principal(c).ID, 10)

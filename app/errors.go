@@ -25,15 +25,16 @@ type errorDetail struct {
 }
 
 var kindStatus = map[errs.Kind]int{
-	errs.KindInvalid:       http.StatusBadRequest,
-	errs.KindUnauthorized:  http.StatusUnauthorized,
-	errs.KindForbidden:     http.StatusForbidden,
-	errs.KindNotFound:      http.StatusNotFound,
-	errs.KindConflict:      http.StatusConflict,
-	errs.KindTooMany:       http.StatusTooManyRequests,
-	errs.KindUnavailable:   http.StatusServiceUnavailable,
-	errs.KindTooLarge:      http.StatusRequestEntityTooLarge,
-	errs.KindUnprocessable: http.StatusUnprocessableEntity,
+	errs.KindInvalid:          http.StatusBadRequest,
+	errs.KindUnauthorized:     http.StatusUnauthorized,
+	errs.KindForbidden:        http.StatusForbidden,
+	errs.KindNotFound:         http.StatusNotFound,
+	errs.KindConflict:         http.StatusConflict,
+	errs.KindTooMany:          http.StatusTooManyRequests,
+	errs.KindUnavailable:      http.StatusServiceUnavailable,
+	errs.KindTooLarge:         http.StatusRequestEntityTooLarge,
+	errs.KindUnprocessable:    http.StatusUnprocessableEntity,
+	errs.KindUnsupportedMedia: http.StatusUnsupportedMediaType,
 }
 
 // fiberErrors gives Fiber's own errors (no route, wrong method, body too

@@ -49,11 +49,14 @@ func newFaultRig(t *testing.T, o Options, tune func(*config.Config)) *faultRig {
 	// The Redis limiter is in play (it must fail open), with limits no test
 	// traffic reaches and keys of this test's own client address.
 	cfg.HTTP.ProxyHeader = "X-Forwarded-For"
+	cfg.HTTP.TrustedProxies = []string{"0.0.0.0", "127.0.0.1"}
 	cfg.RateLimit.Enabled = true
 	cfg.RateLimit.PerIP.Limit = 1_000_000
 	cfg.RateLimit.PerAccount.Limit = 0
 	cfg.RateLimit.Login.Limit = 0
 	cfg.Booking.PerIP.Limit = 1_000_000
+	cfg.Tickets.PerIP.Limit = 1_000_000
+	cfg.Tickets.UploadsPerIP.Limit = 1_000_000
 	cfg.Booking.PerPerson.Limit = 0
 	if tune != nil {
 		tune(&cfg)

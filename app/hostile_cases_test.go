@@ -29,6 +29,9 @@ var (
 	scriptText = `<script>alert(1)</script><img src=x onerror=alert(1)>`
 	ctrlText   = "a\x00b\u202e\x1b[31m"
 	longText   = strings.Repeat("长", 10_000)
+	// invisibleText hides a mobile number behind zero-width, soft-hyphen,
+	// word-joiner and bidi characters.
+	invisibleText = "电话138\u200b0013\u00ad8000\u2060\ufeff\u202e\u2066"
 	// loneSurrogate stands for the JSON escape \ud800 (half of a UTF-16
 	// pair), which no Go string can hold; it is swapped in after marshalling.
 	loneSurrogate = "LONE-SURROGATE"
@@ -161,6 +164,8 @@ func bodyCases(s schema, limit int) []hostileCase {
 		{name: "a NaN literal", body: []byte(`{"` + first + `": NaN}`), bindCode: "invalid_json"},
 		{name: "bytes that are not UTF-8", body: []byte("{\"" + first + "\":\"\xff\xfe\"}"), bindCode: "invalid_characters"},
 		{name: "whitespace only", body: []byte(" \n\t "), bindCode: "empty_body"},
+		{name: "an escaped NUL sent as application/octet-stream", body: []byte(`{"` + first + `":"a\u0000b"}`), ctype: "application/octet-stream", bindCode: "invalid_characters"},
+		{name: "a raw NUL sent as text/plain", body: []byte("{\"" + first + "\":\"a\x00b\"}"), ctype: "text/plain", bindCode: "invalid_characters"},
 		{name: "nesting 20 000 deep", body: []byte(`{"` + first + `":` + strings.Repeat("[", 20_000) + strings.Repeat("]", 20_000) + `}`), bindCode: "invalid_json"},
 		{name: "an unknown field", body: mustJSON(with(base, "is_admin", true)), bindField: "is_admin"},
 		{name: "a role smuggled in", body: mustJSON(with(base, "role_override", "admin")), bindField: "role_override"},
@@ -214,6 +219,7 @@ func bodyCases(s schema, limit int) []hostileCase {
 		{"SQL in every string", everyString(base, sqlText)},
 		{"script in every string", everyString(base, scriptText)},
 		{"NUL and control characters in every string", everyString(base, ctrlText)},
+		{"invisible characters in every string", everyString(base, invisibleText)},
 		{"a lone surrogate in every string", everyString(base, loneSurrogate)},
 		{"every number -1", everyNumber(base, json.RawMessage(`-1`))},
 		{"every number 0", everyNumber(base, json.RawMessage(`0`))},

@@ -56,6 +56,18 @@ func TestHostileWeChatCallback(t *testing.T) {
 				t.Errorf("%s: %d %s %.200q, want %d in text/plain", tc.name, r.Status, r.Header.Get("Content-Type"), r.Body, tc.want)
 			}
 		}
+		// The same hostile messages sealed in valid safe-mode envelopes (with
+		// an AES key, plaintext is refused before the parser sees it).
+		for _, tc := range cases {
+			if !strings.HasPrefix(tc.name, "a signed push") || strings.Contains(tc.name, "size limit") {
+				continue
+			}
+			q, body := a.oaPush(tc.body)
+			r := a.do("POST", "/wechat/oa"+q, "", body, "Content-Type", "text/xml")
+			if r.Status != 400 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain") {
+				t.Errorf("sealed: %s: %d %s %.200q, want 400 in text/plain", tc.name, r.Status, r.Header.Get("Content-Type"), r.Body)
+			}
+		}
 		if diff := diffSnapshots(before, dbSnapshot(t, a)); len(diff) > 0 {
 			t.Errorf("hostile callbacks changed the database:\n%s", strings.Join(diff, "\n"))
 		}

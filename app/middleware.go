@@ -41,7 +41,7 @@ func (a *App) withRequestID(c *fiber.Ctx) error {
 	}
 	c.Locals(localRequestID, rid)
 	c.Set(fiber.HeaderXRequestID, rid)
-	ctx := audit.WithRequest(context.Background(), audit.Request{RequestID: rid, IP: c.IP()})
+	ctx := audit.WithRequest(context.Background(), audit.Request{RequestID: rid, IP: a.resolveClientIP(c)})
 	c.SetUserContext(ctx)
 	return c.Next()
 }
@@ -91,7 +91,7 @@ func (a *App) observe(c *fiber.Ctx) error {
 	}
 	if route != "/healthz" && route != "/metrics" {
 		level("request", "request_id", requestID(c), "method", c.Method(), "route", route,
-			"status", status, "latency_ms", float64(elapsed.Microseconds())/1000, "ip", c.IP(), "bytes", len(c.Response().Body()))
+			"status", status, "latency_ms", float64(elapsed.Microseconds())/1000, "ip", clientIP(c), "bytes", len(c.Response().Body()))
 	}
 	return nil
 }
@@ -164,7 +164,7 @@ func (a *App) limitIP(name string, rule ratelimit.Rule) fiber.Handler {
 		if c.Path() == "/wechat/oa" {
 			return c.Next()
 		}
-		if d := a.limiter.Allow(c.UserContext(), name+":ip:"+c.IP(), rule); !d.Allowed {
+		if d := a.limiter.Allow(c.UserContext(), name+":ip:"+clientIP(c), rule); !d.Allowed {
 			return errs.ErrTooMany.WithRetryAfter(d.RetryAfter)
 		}
 		return c.Next()
@@ -173,32 +173,38 @@ func (a *App) limitIP(name string, rule ratelimit.Rule) fiber.Handler {
 
 var errBadText = errs.New(errs.KindInvalid, "invalid_characters", "请求中含有无效字符（空字符或非 UTF-8 编码的文字）")
 
-// refuseBadText refuses a request whose query, or whose JSON, form or text
-// body, holds a NUL or bytes that are not UTF-8: no text the API stores or
-// searches may contain them, PostgreSQL rejects them (a 500 where the
-// answer is the client's fault) and SQLite would store them. Path
-// parameters reach handlers still escaped; uploads are not text.
-func refuseBadText(c *fiber.Ctx) error {
-	bad := false
-	check := func(k, v []byte) { bad = bad || !cleanText(k) || !cleanText(v) }
-	if len(c.Request().URI().QueryString()) > 0 {
-		c.Request().URI().QueryArgs().VisitAll(check)
-	}
-	if body := c.Body(); len(body) > 0 {
-		ct := c.Request().Header.ContentType()
-		switch {
-		case hasPrefixFold(ct, fiber.MIMEApplicationForm):
-			c.Request().PostArgs().VisitAll(check)
-		case hasPrefixFold(ct, fiber.MIMEApplicationJSON):
-			bad = bad || !utf8.Valid(body) || jsonHasNUL(body)
-		case hasPrefixFold(ct, "text/"):
-			bad = bad || !cleanText(body)
+// refuseBadText refuses a request whose query, or whose body, holds a NUL
+// or bytes that are not UTF-8: no text the API stores or searches may contain
+// them, PostgreSQL rejects them (a 500 where the answer is the client's
+// fault) and SQLite would store them. A form body is checked field by field
+// (decoded); any other body, whatever its Content-Type says, is checked as
+// the JSON text the binder would read it as (a raw NUL, an escaped \u0000,
+// invalid UTF-8) — except on routes whose body is binary (uploads) and
+// multipart forms (files). Path parameters reach handlers still escaped.
+func refuseBadText(binary bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		bad := false
+		check := func(k, v []byte) { bad = bad || !cleanText(k) || !cleanText(v) }
+		if len(c.Request().URI().QueryString()) > 0 {
+			c.Request().URI().QueryArgs().VisitAll(check)
 		}
+		if body := c.Request().Body(); len(body) > 0 && !binary {
+			ct := c.Request().Header.ContentType()
+			switch {
+			case hasPrefixFold(ct, fiber.MIMEApplicationForm):
+				c.Request().PostArgs().VisitAll(check)
+			case hasPrefixFold(ct, fiber.MIMEMultipartForm):
+			case hasPrefixFold(ct, "text/"), hasPrefixFold(ct, "application/xml"):
+				bad = bad || !cleanText(body)
+			default:
+				bad = bad || !cleanText(body) || jsonHasNUL(body)
+			}
+		}
+		if bad {
+			return errBadText
+		}
+		return c.Next()
 	}
-	if bad {
-		return errBadText
-	}
-	return c.Next()
 }
 
 // hasPrefixFold is strings.HasPrefix(strings.ToLower(b), prefix) for an
@@ -243,7 +249,7 @@ func (a *App) idempotent(c *fiber.Ctx) error {
 		return errBadIdemKey
 	}
 	p := principal(c)
-	scope := idempotency.Scope(p.Kind, p.ID, c.IP())
+	scope := idempotency.Scope(p.Kind, p.ID, clientIP(c))
 	hash := idempotency.RequestHash(c.Method(), c.Path(), c.Body())
 	ctx := c.UserContext()
 	prev, err := a.idem.Begin(ctx, scope, key, c.Method(), c.Path(), hash)

@@ -35,7 +35,8 @@ type route struct {
 	Resp       any // 2xx response body type
 	Status     int // success status (default 200)
 	Produces   string
-	BodyLimit  int // bytes; 0 is http.body_limit_bytes
+	BodyLimit  int  // bytes; 0 is http.body_limit_bytes
+	Binary     bool // the body is a file, not text (not checked by refuseBadText)
 }
 
 // editors may write guides and policies (admins may do everything).
@@ -80,7 +81,7 @@ func (a *App) routes() []route {
 		{Method: "POST", Path: "/api/v1/me/tickets/:no/rating", Handler: a.rateTicket, Auth: authResident, Idempotent: true, Tag: "12345 热线与市长信箱", Summary: "评价答复（1–5 星；不满意可退回重办一次）", Body: rateReq{}, Resp: ticketResp{}},
 		{Method: "POST", Path: "/api/v1/me/tickets/:no/info", Handler: a.provideInfo, Auth: authResident, Tag: "12345 热线与市长信箱", Summary: "补充承办单位要求的信息", Body: infoReq{}, Resp: ticketResp{}},
 		{Method: "POST", Path: "/api/v1/me/tickets/:no/withdraw", Handler: a.ticketAction(ticket.ActWithdraw), Auth: authResident, Tag: "12345 热线与市长信箱", Summary: "撤回诉求", Body: actReq{}, Resp: ticketResp{}},
-		{Method: "POST", Path: "/api/v1/uploads", Handler: a.upload, Auth: authAny, Limit: "upload", Tag: "12345 热线与市长信箱", Summary: "上传图片（JPEG/PNG/GIF，按内容校验）", Resp: uploadResp{}, Status: fiber.StatusCreated, BodyLimit: a.cfg.Tickets.UploadMaxBytes + 64<<10},
+		{Method: "POST", Path: "/api/v1/uploads", Handler: a.upload, Auth: authAny, Limit: "upload", Tag: "12345 热线与市长信箱", Summary: "上传图片（JPEG/PNG/GIF，按内容校验）", Resp: uploadResp{}, Status: fiber.StatusCreated, BodyLimit: a.cfg.Tickets.UploadMaxBytes + 64<<10, Binary: true},
 		{Method: "GET", Path: "/api/v1/uploads/:id", Handler: a.getUpload, Auth: authAny, Tag: "12345 热线与市长信箱", Summary: "查看图片（仅本人或有权查看该工单者）", Produces: "image/*"},
 		{Method: "POST", Path: "/api/v1/ops/tickets", Handler: a.recordCall, Auth: authStaff, Roles: operators, Tag: "工单办理", Summary: "话务员登记来电", Body: callReq{}, Resp: ticketResp{}, Status: fiber.StatusCreated},
 		{Method: "GET", Path: "/api/v1/ops/tickets", Handler: a.opsTickets, Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "工单队列（status、channel、kind、department_id、overdue、due_before、q）", Resp: ticketListResp{}},
@@ -221,15 +222,17 @@ func (a *App) routes() []route {
 
 // mount registers the table on f, each route behind its auth, limit and
 // idempotency middleware.
-func (a *App) mount(f *fiber.App) {
-	for _, r := range a.routes() {
-		chain := []fiber.Handler{a.tagRoute(r.Path), refuseBadText}
-		if r.Method == fiber.MethodPost || r.Method == fiber.MethodPut || r.Method == fiber.MethodPatch {
+func (a *App) mount(f *fiber.App, routes []route) {
+	for _, r := range routes {
+		chain := []fiber.Handler{a.tagRoute(r.Path)}
+		if acceptsBody(r.Method) {
 			limit := r.BodyLimit
 			if limit == 0 {
 				limit = a.cfg.HTTP.BodyLimit
 			}
-			chain = append(chain, limitBody(limit))
+			chain = append(chain, limitBody(limit), refuseBadText(r.Binary))
+		} else {
+			chain = append(chain, refuseBody, refuseBadText(false))
 		}
 		if r.Limit == "login" {
 			chain = append(chain, a.limitIP("login", a.rules.login))
@@ -257,7 +260,7 @@ var errBodyTooLarge = fiberErrors[fiber.StatusRequestEntityTooLarge]
 // largest limit of any route).
 func limitBody(limit int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if len(c.Body()) > limit {
+		if len(c.Request().Body()) > limit {
 			return errBodyTooLarge
 		}
 		return c.Next()

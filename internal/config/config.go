@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -108,7 +110,10 @@ type Auth struct {
 	// RevocationSync is how often an instance reads the tokens revoked
 	// (logout, rotation) on the others; resident tokens are otherwise
 	// accepted on their signature without a database read.
-	RevocationSync   Duration `yaml:"revocation_sync"`
+	RevocationSync Duration `yaml:"revocation_sync"`
+	// DevLogin enables POST /api/v1/auth/dev/login and the fake WeChat's
+	// "dev:" and "dev-phone:" codes explicitly; on the embedded profile they
+	// are also on when the server listens on loopback only (see DevLoginOn).
 	DevLogin         bool     `yaml:"dev_login"`
 	StaffMaxFailures int      `yaml:"staff_max_failures"`
 	StaffLockout     Duration `yaml:"staff_lockout"`
@@ -316,7 +321,7 @@ func Defaults(profile string) Config {
 		Profile: profile,
 		DataDir: "./data",
 		HTTP: HTTP{
-			Addr: ":8080", BodyLimit: 1 << 20, ImportBodyLimit: 32 << 20,
+			Addr: "127.0.0.1:8080", BodyLimit: 1 << 20, ImportBodyLimit: 32 << 20,
 			ReadTimeout: Duration(15 * time.Second), WriteTimeout: Duration(30 * time.Second),
 			IdleTimeout: Duration(60 * time.Second), ShutdownGrace: Duration(20 * time.Second),
 		},
@@ -325,7 +330,7 @@ func Defaults(profile string) Config {
 			WriteTimeout: Duration(300 * time.Millisecond), PoolSize: 50},
 		Auth: Auth{
 			ResidentTokenTTL: Duration(30 * 24 * time.Hour), StaffTokenTTL: Duration(12 * time.Hour), RevocationSync: Duration(500 * time.Millisecond),
-			DevLogin: true, StaffMaxFailures: 5, StaffLockout: Duration(15 * time.Minute), PasswordCost: 11,
+			DevLogin: false, StaffMaxFailures: 5, StaffLockout: Duration(15 * time.Minute), PasswordCost: 11,
 		},
 		RateLimit: RateLimit{
 			Enabled:    true,
@@ -365,7 +370,7 @@ func Defaults(profile string) Config {
 		Health: Health{MinFreeBytes: 512 << 20},
 	}
 	if profile == ProfileProduction {
-		c.Auth.DevLogin = false
+		c.HTTP.Addr = ":8080"
 		c.WeChat.Fake = false
 		c.WeChat.MP = App{}
 		c.WeChat.OA = OA{}
@@ -458,6 +463,14 @@ func applyEnv(c *Config, env LookupFunc) error {
 		"GOVAPP_LOG_LEVEL":         &c.Log.Level,
 		"GOVAPP_HTTP_PROXY_HEADER": &c.HTTP.ProxyHeader,
 	}
+	if v, ok := env("GOVAPP_HTTP_TRUSTED_PROXIES"); ok {
+		c.HTTP.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.HTTP.TrustedProxies = append(c.HTTP.TrustedProxies, p)
+			}
+		}
+	}
 	for k, p := range str {
 		if v, ok := env(k); ok {
 			*p = v
@@ -504,6 +517,16 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.BodyLimit <= 0 || c.HTTP.ImportBodyLimit < c.HTTP.BodyLimit {
 		problems = append(problems, "http.body_limit_bytes must be positive and http.import_body_limit_bytes at least as large")
+	}
+	if c.HTTP.ProxyHeader != "" && len(c.HTTP.TrustedProxies) == 0 {
+		problems = append(problems, "http.proxy_header is set but http.trusted_proxies is empty: name the load balancers allowed to set it (addresses or CIDR prefixes)")
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				problems = append(problems, fmt.Sprintf("http.trusted_proxies: %q is neither an IP address nor a CIDR prefix", p))
+			}
+		}
 	}
 	if c.Push.RatePerSecond <= 0 || c.Push.BatchSize <= 0 || c.Push.SendChunk <= 0 || c.Push.MaxAttempts <= 0 {
 		problems = append(problems, "push.rate_per_second, batch_size, send_chunk and max_attempts must be positive")
@@ -637,6 +660,32 @@ func (b Booking) problems() []string {
 		out = append(out, "booking: durations must not be negative; no_show_window, no_show_bar, reminder_before, slots_cache_ttl and sweep_interval must be positive")
 	}
 	return out
+}
+
+// DevLoginOn reports whether dev login (and the fake WeChat's "dev:" and
+// "dev-phone:" codes) is on: never in production; on the embedded profile
+// when auth.dev_login is set or when http.addr is a loopback address, so that
+// no one on the network can sign in as anyone with any phone marked verified.
+func (c Config) DevLoginOn() bool {
+	if c.Profile == ProfileProduction {
+		return false
+	}
+	return c.Auth.DevLogin || LoopbackOnly(c.HTTP.Addr)
+}
+
+// LoopbackOnly reports whether a listen address ("127.0.0.1:8080",
+// "[::1]:8080", "localhost:8080") accepts connections from this machine only;
+// an empty host (":8080") listens on every interface.
+func LoopbackOnly(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // IsProduction reports whether the production profile is active.

@@ -273,11 +273,69 @@ func TestEmbeddedDefaults(t *testing.T) {
 	if c.Profile != config.ProfileEmbedded || c.IsProduction() {
 		t.Fatalf("profile %q", c.Profile)
 	}
-	if !c.Auth.DevLogin || !c.WeChat.Fake || !c.RateLimit.Enabled {
-		t.Fatalf("embedded: dev login %v, fake WeChat %v, rate limit %v; want all on", c.Auth.DevLogin, c.WeChat.Fake, c.RateLimit.Enabled)
+	if !c.DevLoginOn() || !c.WeChat.Fake || !c.RateLimit.Enabled {
+		t.Fatalf("embedded: dev login %v, fake WeChat %v, rate limit %v; want all on", c.DevLoginOn(), c.WeChat.Fake, c.RateLimit.Enabled)
+	}
+	if c.Auth.DevLogin || !config.LoopbackOnly(c.HTTP.Addr) {
+		t.Fatalf("embedded: dev login must be on only because %q is loopback-only, not explicitly (auth.dev_login %v)", c.HTTP.Addr, c.Auth.DevLogin)
 	}
 	if c.Idempotency.TTL.D() != 24*time.Hour {
 		t.Fatalf("idempotency ttl %v, want 24h", c.Idempotency.TTL.D())
+	}
+}
+
+// Dev login signs anyone in as any openid with any phone marked verified: on
+// the embedded profile it is on only while the server is reachable from this
+// machine alone, or when a developer asks for it; never in production.
+func TestDevLoginOnlyOnLoopbackOrExplicit(t *testing.T) {
+	for _, tc := range []struct {
+		addr     string
+		explicit bool
+		want     bool
+	}{
+		{"127.0.0.1:8080", false, true},
+		{"[::1]:8080", false, true},
+		{"localhost:8080", false, true},
+		{"127.0.0.2:9000", false, true},
+		{":8080", false, false},
+		{"0.0.0.0:8080", false, false},
+		{"192.168.1.20:8080", false, false},
+		{"[::]:8080", false, false},
+		{"8080", false, false},
+		{":8080", true, true},
+		{"192.168.1.20:8080", true, true},
+	} {
+		e := embeddedEnv(t)
+		e["GOVAPP_HTTP_ADDR"] = tc.addr
+		if tc.explicit {
+			e["GOVAPP_DEV_LOGIN"] = "true"
+		}
+		if got := mustLoad(t, e).DevLoginOn(); got != tc.want {
+			t.Errorf("addr %q, explicit %v: dev login %v, want %v", tc.addr, tc.explicit, got, tc.want)
+		}
+	}
+	prod := config.Defaults(config.ProfileProduction)
+	prod.HTTP.Addr = "127.0.0.1:8080"
+	if prod.DevLoginOn() {
+		t.Error("production on loopback: dev login must stay off")
+	}
+}
+
+// A proxy header is believed only from the load balancers named.
+func TestProxyHeaderNeedsTrustedProxies(t *testing.T) {
+	e := embeddedEnv(t)
+	e["GOVAPP_HTTP_PROXY_HEADER"] = "X-Forwarded-For"
+	if _, err := config.LoadFrom(e.lookup); err == nil || !strings.Contains(err.Error(), "trusted_proxies") {
+		t.Fatalf("proxy header without trusted proxies: %v", err)
+	}
+	e["GOVAPP_HTTP_TRUSTED_PROXIES"] = "10.0.0.0/8, 192.0.2.1"
+	c := mustLoad(t, e)
+	if !reflect.DeepEqual(c.HTTP.TrustedProxies, []string{"10.0.0.0/8", "192.0.2.1"}) {
+		t.Fatalf("trusted proxies %q", c.HTTP.TrustedProxies)
+	}
+	e["GOVAPP_HTTP_TRUSTED_PROXIES"] = "10.0.0.0/8,lb.example"
+	if _, err := config.LoadFrom(e.lookup); err == nil || !strings.Contains(err.Error(), "lb.example") {
+		t.Fatalf("a host name among trusted proxies: %v", err)
 	}
 }
 

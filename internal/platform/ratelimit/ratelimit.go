@@ -67,13 +67,16 @@ func (m *Memory) Allow(_ context.Context, key string, r Rule) Decision {
 // Redis is the limiter shared by all instances.
 type Redis struct {
 	l        *redis_rate.Limiter
+	prefix   string
 	log      *slog.Logger
 	failedAt atomic.Int64
 }
 
-// NewRedis returns a limiter over rdb.
-func NewRedis(rdb *redis.Client, log *slog.Logger) *Redis {
-	return &Redis{l: redis_rate.NewLimiter(rdb), log: log}
+// NewRedis returns a limiter over rdb whose keys start with prefix (the
+// deployment's keyspace, like every other key govapp keeps in Redis), so that
+// deployments sharing one Redis never share buckets.
+func NewRedis(rdb *redis.Client, prefix string, log *slog.Logger) *Redis {
+	return &Redis{l: redis_rate.NewLimiter(rdb), prefix: prefix, log: log}
 }
 
 // Allow checks key in Redis; while Redis fails (and for a second after) it allows.
@@ -84,7 +87,7 @@ func (r *Redis) Allow(ctx context.Context, key string, rule Rule) Decision {
 	if f := r.failedAt.Load(); f != 0 && time.Since(time.Unix(0, f)) < time.Second {
 		return Decision{Allowed: true}
 	}
-	res, err := r.l.Allow(ctx, "govapp:"+key, redis_rate.Limit{Rate: rule.Limit, Burst: rule.Limit, Period: rule.Window})
+	res, err := r.l.Allow(ctx, r.prefix+key, redis_rate.Limit{Rate: rule.Limit, Burst: rule.Limit, Period: rule.Window})
 	if err != nil {
 		if r.failedAt.Swap(time.Now().UnixNano()) == 0 {
 			r.log.Warn("rate limiter unavailable, allowing requests", "err", err)

@@ -49,7 +49,7 @@ func redisInstances(t *testing.T, n int) []ratelimit.Limiter {
 	for i := range out {
 		rdb := redis.NewClient(opt)
 		t.Cleanup(func() { rdb.Close() })
-		out[i] = ratelimit.NewRedis(rdb, slog.New(slog.DiscardHandler))
+		out[i] = ratelimit.NewRedis(rdb, "govapp:test:", slog.New(slog.DiscardHandler))
 	}
 	return out
 }
@@ -171,6 +171,38 @@ func TestConcurrentCallsAllowExactlyTheLimit(t *testing.T) {
 	}
 }
 
+// Two deployments sharing one Redis (each with its own keyspace) never share
+// a bucket: one exhausting a key leaves the other's alone.
+func TestRedisKeyspacesDoNotShareBuckets(t *testing.T) {
+	url := dbtest.RedisURL()
+	if url == "" {
+		t.Skip("GOVAPP_TEST_REDIS_URL not set")
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { rdb.Close() })
+	ctx := context.Background()
+	rule := ratelimit.Rule{Limit: 2, Window: time.Minute}
+	key := uniqueKey(t, "login:ip:203.0.113.7")
+	a := ratelimit.NewRedis(rdb, "govapp:city_a:", slog.New(slog.DiscardHandler))
+	b := ratelimit.NewRedis(rdb, "govapp:city_b:", slog.New(slog.DiscardHandler))
+	for range 2 {
+		a.Allow(ctx, key, rule)
+	}
+	if a.Allow(ctx, key, rule).Allowed {
+		t.Fatal("deployment A: third event in the window allowed")
+	}
+	if !b.Allow(ctx, key, rule).Allowed {
+		t.Fatal("deployment B refused by deployment A's bucket")
+	}
+	if n, err := rdb.Exists(ctx, "rate:govapp:city_a:"+key).Result(); err != nil || n != 1 {
+		t.Fatalf("bucket key not under the keyspace: exists=%d err=%v", n, err)
+	}
+}
+
 func TestOffAllowsEverything(t *testing.T) {
 	var l ratelimit.Limiter = ratelimit.Off{}
 	for i := range 1000 {
@@ -207,7 +239,7 @@ func TestRedisLimiterFailsOpen(t *testing.T) {
 		MaxRetries: -1, DialerRetries: 1})
 	defer rdb.Close()
 	rec := &recorder{counts: map[slog.Level]int{}}
-	l := ratelimit.NewRedis(rdb, slog.New(rec))
+	l := ratelimit.NewRedis(rdb, "govapp:test:", slog.New(rec))
 	ctx := context.Background()
 	rule := ratelimit.Rule{Limit: 1, Window: time.Hour}
 
