@@ -111,7 +111,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	if err := a.openWeChat(o.Fake); err != nil {
 		return nil, err
 	}
-	a.accounts = account.NewService(a.db, box, wxAccount{c: a.wx, devCodes: cfg.WeChat.Fake && cfg.Auth.DevLogin}, cfg.Auth, log)
+	a.accounts = account.NewService(a.db, box, wxAccount{c: a.wx, refuseDevCodes: cfg.WeChat.Fake && !cfg.Auth.DevLogin}, cfg.Auth, log)
 	a.idem = idempotency.NewStore(a.db, box, cfg.Idempotency.TTL.D()).WithClaimLease(cfg.Idempotency.ClaimLease.D())
 	a.guides = guide.NewService(a.db, log, guide.Options{SharedCache: a.cache,
 		DetailTTL: cfg.Guides.CacheTTL.D(), LocalTTL: cfg.Guides.LocalCacheTTL.D()})
@@ -410,16 +410,17 @@ func (a *App) closeStores() {
 }
 
 // wxAccount adapts the WeChat client to what the account service needs.
-// Unless devCodes, it refuses the fake WeChat's "dev:" and "dev-phone:" codes
-// (which sign anyone in as anyone, with any phone) before they reach it.
+// With refuseDevCodes (the built-in fake WeChat while dev login is off) it
+// refuses the fake's "dev:" and "dev-phone:" codes, which sign anyone in as
+// anyone with any phone, before they reach it; live WeChat judges its codes.
 type wxAccount struct {
-	c        *wechat.Client
-	devCodes bool
+	c              *wechat.Client
+	refuseDevCodes bool
 }
 
 // devCode reports whether code is one of the fake's dev codes and they are off.
 func (w wxAccount) devCode(code string) bool {
-	return !w.devCodes && (strings.HasPrefix(code, "dev:") || strings.HasPrefix(code, "dev-phone:"))
+	return w.refuseDevCodes && (strings.HasPrefix(code, "dev:") || strings.HasPrefix(code, "dev-phone:"))
 }
 
 func (w wxAccount) Login(ctx context.Context, code string) (account.WeChatIdentity, error) {
