@@ -37,6 +37,16 @@ func memoryInstances(_ *testing.T, n int) []ratelimit.Limiter {
 // Redis, as n app instances would have; it skips without Redis.
 func redisInstances(t *testing.T, n int) []ratelimit.Limiter {
 	t.Helper()
+	out := make([]ratelimit.Limiter, n)
+	for i := range out {
+		out[i] = ratelimit.NewRedis(redisClient(t), "govapp:test:", slog.New(slog.DiscardHandler))
+	}
+	return out
+}
+
+// redisClient is a new client of the test Redis; it skips without Redis.
+func redisClient(t *testing.T) *redis.Client {
+	t.Helper()
 	url := dbtest.RedisURL()
 	if url == "" {
 		t.Skip("GOVAPP_TEST_REDIS_URL not set")
@@ -45,13 +55,9 @@ func redisInstances(t *testing.T, n int) []ratelimit.Limiter {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]ratelimit.Limiter, n)
-	for i := range out {
-		rdb := redis.NewClient(opt)
-		t.Cleanup(func() { rdb.Close() })
-		out[i] = ratelimit.NewRedis(rdb, "govapp:test:", slog.New(slog.DiscardHandler))
-	}
-	return out
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
 }
 
 func backends() []backend {
@@ -174,16 +180,7 @@ func TestConcurrentCallsAllowExactlyTheLimit(t *testing.T) {
 // Two deployments sharing one Redis (each with its own keyspace) never share
 // a bucket: one exhausting a key leaves the other's alone.
 func TestRedisKeyspacesDoNotShareBuckets(t *testing.T) {
-	url := dbtest.RedisURL()
-	if url == "" {
-		t.Skip("GOVAPP_TEST_REDIS_URL not set")
-	}
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
+	rdb := redisClient(t)
 	ctx := context.Background()
 	rule := ratelimit.Rule{Limit: 2, Window: time.Minute}
 	key := uniqueKey(t, "login:ip:203.0.113.7")
