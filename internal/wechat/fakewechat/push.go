@@ -43,7 +43,7 @@ func PlainQuery(token string, ts time.Time, nonce string) url.Values {
 // mode to the account appID: the query (PlainQuery plus encrypt_type=aes and
 // msg_signature) and the envelope body holding the encrypted message.
 func SafePush(appID, token, aesKey string, ts time.Time, nonce string, plain []byte) (url.Values, []byte, error) {
-	enc, err := encrypt(appID, aesKey, plain)
+	enc, err := Encrypt(appID, aesKey, plain)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -98,11 +98,11 @@ func OpenReply(appID, token, aesKey string, body []byte) ([]byte, error) {
 	return pt[20 : 20+n], nil
 }
 
-// encrypt is WeChat's message encryption: AES-256-CBC with the key
+// Encrypt is WeChat's message encryption, as WeChat's servers apply it: AES-256-CBC with the key
 // base64(aesKey+"="), IV its first 16 bytes, over 16 random bytes, the
 // message length (4 bytes, big-endian), the message and the app id,
 // PKCS#7-padded to a multiple of 32 bytes; base64.
-func encrypt(appID, aesKey string, msg []byte) (string, error) {
+func Encrypt(appID, aesKey string, msg []byte) (string, error) {
 	key, err := aesKeyBytes(aesKey)
 	if err != nil {
 		return "", err

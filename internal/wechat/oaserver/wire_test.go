@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/rand"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/binary"
@@ -24,6 +23,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"govapp/internal/wechat/fakewechat"
 )
 
 const (
@@ -51,28 +52,15 @@ func aesKey(t *testing.T) []byte {
 	return k
 }
 
-// wxEncrypt is WeChat's encryption: AES-256-CBC, IV = key[:16], over
-// random(16) + len(msg) as 4 big-endian bytes + msg + appid, PKCS#7-padded
-// to a multiple of 32 bytes; base64.
+// wxEncrypt is WeChat's encryption (the fake WeChat's, written from the
+// documentation with the standard library, not the code under test).
 func wxEncrypt(t *testing.T, appID string, msg []byte) string {
 	t.Helper()
-	key := aesKey(t)
-	var p bytes.Buffer
-	random := make([]byte, 16)
-	_, _ = rand.Read(random)
-	p.Write(random)
-	_ = binary.Write(&p, binary.BigEndian, uint32(len(msg)))
-	p.Write(msg)
-	p.WriteString(appID)
-	pad := 32 - p.Len()%32
-	p.Write(bytes.Repeat([]byte{byte(pad)}, pad))
-	block, err := aes.NewCipher(key)
+	out, err := fakewechat.Encrypt(appID, testAESKey, msg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]byte, p.Len())
-	cipher.NewCBCEncrypter(block, key[:16]).CryptBlocks(out, p.Bytes())
-	return base64.StdEncoding.EncodeToString(out)
+	return out
 }
 
 // wxDecrypt reverses wxEncrypt and returns the message and the app id.
