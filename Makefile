@@ -26,10 +26,14 @@ run: build
 # The push fan-out test through the fake WeChat runs with its full 100,000
 # recipients once more without the race detector (which slows it twentyfold);
 # under -race the fan-out tests use 5,000.
+# The suite runs with -json through internal/tools/testsummary, which prints
+# what a plain run would and ends with the skipped tests and their reasons
+# (no PostgreSQL, no Redis, no Chromium); pipefail keeps a failure failing.
 test:
 	$(GO) vet $(PKGS)
-	$(GO) test $(TEST_FLAGS) $(PKGS)
+	$(GO) build -o bin/testsummary ./internal/tools/testsummary
 	GOVAPP_TEST_FANOUT=100000 $(GO) test -count=1 -timeout 20m -run 'TestFanoutThroughFakeWeChat' ./app
+	bash -o pipefail -c '$(GO) test -json $(TEST_FLAGS) $(PKGS) | bin/testsummary -postgres="$$GOVAPP_TEST_POSTGRES_URL" -redis="$$GOVAPP_TEST_REDIS_URL"'
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
