@@ -17,29 +17,38 @@ import (
 
 // ActInput carries what an action needs.
 type ActInput struct {
-	Note          string  `json:"note"`           // reason, question, answer to a question, review remark
-	Reply         string  `json:"reply"`          // the answer for the submitter (answer, reply)
-	InternalNote  string  `json:"internal_note"`  // reply: for the operator only
+	Note          string  `json:"note"`           // reason, question, answer to a question, review remark; dispatch: 派单意见 for the handler; callback: the caller's comment
+	Reply         string  `json:"reply"`          // the answer for the submitter (answer, reply; review_pass: the reviewer's edit, optional)
+	InternalNote  string  `json:"internal_note"`  // reply: for the operator only; dispatch: a remark for staff only
 	DepartmentID  int64   `json:"department_id"`  // dispatch: the lead department (主办)
 	CoDepartments []int64 `json:"co_departments"` // dispatch: co-departments (协办)
 	Days          int     `json:"days"`           // request_extension
 	Rating        int     `json:"rating"`         // rate: 1–5
 	ParentNo      string  `json:"parent"`         // merge: the ticket this one joins
+	Satisfied     *bool   `json:"satisfied"`      // callback: the caller is satisfied (满意) or not
+	Resolved      *bool   `json:"resolved"`       // callback: the caller's problem is solved (已解决) or not
 }
 
 func (s *Service) checkNeeds(r rule, in *ActInput) error {
 	f := map[string]string{}
-	in.Note, in.Reply = strings.TrimSpace(in.Note), strings.TrimSpace(in.Reply)
+	in.Note, in.Reply, in.InternalNote = strings.TrimSpace(in.Note), strings.TrimSpace(in.Reply), strings.TrimSpace(in.InternalNote)
 	for _, need := range r.needs {
 		switch need {
 		case "note":
 			textLen(f, "note", in.Note, 2, 1000)
 		case "reply":
 			textLen(f, "reply", in.Reply, 5, 5000)
+		case "edited_reply":
+			if in.Reply != "" {
+				textLen(f, "reply", in.Reply, 5, 5000)
+			}
+		case "callback":
+			checkCallback(f, in)
 		case "department":
 			if in.DepartmentID <= 0 {
 				f["department_id"] = "请选择主办单位"
 			}
+			textLen(f, "note", in.Note, 0, 1000)
 			if len(in.CoDepartments) > 10 {
 				f["co_departments"] = "协办单位最多 10 个"
 			}
@@ -99,6 +108,11 @@ func (s *Service) Act(ctx context.Context, a Actor, no string, act Action, in Ac
 		now := s.now()
 		if err := insertTimeline(ctx, tx, r.ID, a, string(act), r.Status, to, note, internal, now); err != nil {
 			return err
+		}
+		if extra := staffNote(act, r, &in); extra != "" { // what staff (not the submitter) read about the action
+			if err := insertTimeline(ctx, tx, r.ID, a, string(act), to, to, extra, true, now); err != nil {
+				return err
+			}
 		}
 		if a.Kind == "staff" {
 			if err := audit.Record(ctx, tx, audit.Entry{ActorKind: "staff", ActorID: a.ID, ActorName: a.Name,
@@ -166,7 +180,11 @@ func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, a Actor, r *row, act A
 		if err != nil {
 			return "", "", false, err
 		}
-		return to, "转办至" + name, false, set(ctx, tx, r, to, now, `department_id = ?, sign_due_at = ?`,
+		verb := "转办至"
+		if r.Status == Dispatched {
+			verb = "改派至"
+		}
+		return to, verb + name, false, set(ctx, tx, r, to, now, `department_id = ?, sign_due_at = ?`,
 			in.DepartmentID, c.AddWorkingDays(now, s.cfg.SignWithinDays))
 	case ActSign:
 		return to, "", false, set(ctx, tx, r, to, now, "")
@@ -193,11 +211,16 @@ func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, a Actor, r *row, act A
 	case ActReply:
 		return to, in.InternalNote, true, set(ctx, tx, r, to, now, `reply = ?, reply_note = ?, replied_at = ?`, in.Reply, in.InternalNote, now)
 	case ActReviewPass:
+		if in.Reply != "" && in.Reply != r.Reply { // the reviewer's edit replaces the handler's text
+			return to, "", false, set(ctx, tx, r, to, now, `visiting_since = ?, reply = ?`, now, in.Reply)
+		}
 		return to, "", false, set(ctx, tx, r, to, now, `visiting_since = ?`, now)
 	case ActReviewFail:
 		return to, in.Note, true, set(ctx, tx, r, to, now, `replied_at = NULL`)
 	case ActRate:
 		return s.rate(ctx, tx, r, in, now)
+	case ActCallback:
+		return s.callback(ctx, tx, r, in, now)
 	case ActAutoClose:
 		return to, "答复后 7 日内未评价，自动办结", false, set(ctx, tx, r, to, now, `closed_at = ?`, now)
 	case ActMerge:
@@ -236,22 +259,36 @@ func (s *Service) resume(ctx context.Context, tx *sqlx.Tx, r *row, now time.Time
 	return set(ctx, tx, r, Handling, now, `paused_at = NULL, reply_due_at = ?, remind_at = ?`, due, s.remindAt(r.ClockStartedAt.Time, due))
 }
 
-// rate records the submitter's rating; unsatisfied (≤ 2) within the reopen
-// window, the first time, sends the ticket back to the same department.
+// rate records the submitter's rating.
 func (s *Service) rate(ctx context.Context, tx *sqlx.Tx, r *row, in *ActInput, now time.Time) (Status, string, bool, error) {
 	note := fmt.Sprintf("评价 %d 星", in.Rating)
 	if in.Note != "" {
 		note += "：" + in.Note
 	}
-	reopen := in.Rating <= 2 && !r.Reopened && r.DepartmentID.Valid && r.VisitingSince.Valid &&
+	return s.settle(ctx, tx, r, verdict{rating: in.Rating, comment: in.Note, note: note}, now)
+}
+
+// verdict is a rating, the resident's own or recorded by phone (callback).
+type verdict struct {
+	rating   int
+	comment  string
+	note     string // the timeline's note
+	resolved *bool  // callback: the caller's answer to 问题是否解决 (nil: not asked)
+}
+
+// settle records a verdict: unsatisfied (≤ 2) within the reopen window, the
+// first time, sends the ticket back to the same department; otherwise it closes.
+func (s *Service) settle(ctx context.Context, tx *sqlx.Tx, r *row, v verdict, now time.Time) (Status, string, bool, error) {
+	reopen := v.rating <= 2 && !r.Reopened && r.DepartmentID.Valid && r.VisitingSince.Valid &&
 		now.Sub(r.VisitingSince.Time) <= s.cfg.ReopenWithin.D()
 	if reopen {
 		due := s.replyDue(r.Kind, r.Priority, now)
-		return Handling, note + "，不满意，退回重办", false, set(ctx, tx, r, Handling, now,
-			`rating = ?, rating_comment = ?, reopened = TRUE, reply_due_at = ?, remind_at = ?, reminded_at = NULL, overdue_at = NULL, replied_at = NULL`,
-			in.Rating, in.Note, due, s.remindAt(now, due))
+		return Handling, v.note + "，不满意，退回重办", false, set(ctx, tx, r, Handling, now,
+			`rating = ?, rating_comment = ?, resolved = ?, reopened = TRUE, reply_due_at = ?, remind_at = ?, reminded_at = NULL, overdue_at = NULL, replied_at = NULL`,
+			v.rating, v.comment, v.resolved, due, s.remindAt(now, due))
 	}
-	return Closed, note, false, set(ctx, tx, r, Closed, now, `rating = ?, rating_comment = ?, closed_at = ?`, in.Rating, in.Note, now)
+	return Closed, v.note, false, set(ctx, tx, r, Closed, now, `rating = ?, rating_comment = ?, resolved = ?, closed_at = ?`,
+		v.rating, v.comment, v.resolved, now)
 }
 
 func (s *Service) merge(ctx context.Context, tx *sqlx.Tx, a Actor, r *row, in *ActInput, now time.Time) (Status, string, bool, error) {

@@ -22,7 +22,14 @@ const (
 	ActRate             Action = "rate"
 	ActAutoClose        Action = "auto_close"
 	ActMerge            Action = "merge"
+	ActCallback         Action = "callback"
 )
+
+// actionOrder is the fixed order in which actions are listed (the API's
+// "actions" and the console's forms follow the work from submission to close).
+var actionOrder = []Action{ActAccept, ActReject, ActAnswer, ActDispatch, ActSign, ActReturn, ActAskInfo, ActProvideInfo,
+	ActRequestExtension, ActApproveExtension, ActReply, ActReviewPass, ActReviewFail, ActCallback, ActRate, ActWithdraw,
+	ActAutoClose, ActMerge}
 
 // Who may take an action.
 type who int
@@ -39,18 +46,21 @@ type rule struct {
 	from []Status
 	to   Status // the rate action decides between Closed and Handling at run time
 	who  who
-	// needs lists what the action requires: "note" (a reason), "reply", "department".
+	// needs lists what the action requires: "note" (a reason), "reply",
+	// "department"; "edited_reply" checks a reply the reviewer may send in
+	// place of the handler's, "callback" the verdict recorded by phone.
 	needs []string
 }
 
 // transitions is the table of SPEC §5. Anything not in it is refused with
 // ErrInvalidTransition and changes nothing.
 var transitions = map[Action]rule{
-	ActAccept:           {from: []Status{Submitted}, to: Accepted, who: byOperator},
-	ActReject:           {from: []Status{Submitted}, to: Rejected, who: byOperator, needs: []string{"note"}},
-	ActWithdraw:         {from: []Status{Submitted, Accepted}, to: Cancelled, who: bySubmitter},
-	ActAnswer:           {from: []Status{Accepted}, to: Visiting, who: byOperator, needs: []string{"reply"}},
-	ActDispatch:         {from: []Status{Accepted, Returned}, to: Dispatched, who: byOperator, needs: []string{"department"}},
+	ActAccept:   {from: []Status{Submitted}, to: Accepted, who: byOperator},
+	ActReject:   {from: []Status{Submitted}, to: Rejected, who: byOperator, needs: []string{"note"}},
+	ActWithdraw: {from: []Status{Submitted, Accepted}, to: Cancelled, who: bySubmitter},
+	ActAnswer:   {from: []Status{Accepted}, to: Visiting, who: byOperator, needs: []string{"reply"}},
+	// dispatch again from dispatched: an operator may re-dispatch (改派) before the department signs
+	ActDispatch:         {from: []Status{Accepted, Returned, Dispatched}, to: Dispatched, who: byOperator, needs: []string{"department"}},
 	ActSign:             {from: []Status{Dispatched}, to: Handling, who: byLead},
 	ActReturn:           {from: []Status{Dispatched}, to: Returned, who: byLead, needs: []string{"note"}},
 	ActAskInfo:          {from: []Status{Handling}, to: NeedInfo, who: byLead, needs: []string{"note"}},
@@ -58,20 +68,18 @@ var transitions = map[Action]rule{
 	ActRequestExtension: {from: []Status{Handling}, to: Handling, who: byLead, needs: []string{"note", "days"}},
 	ActApproveExtension: {from: []Status{Handling}, to: Handling, who: byOperator},
 	ActReply:            {from: []Status{Handling}, to: Replied, who: byLead, needs: []string{"reply"}},
-	ActReviewPass:       {from: []Status{Replied}, to: Visiting, who: byOperator},
+	ActReviewPass:       {from: []Status{Replied}, to: Visiting, who: byOperator, needs: []string{"edited_reply"}},
 	ActReviewFail:       {from: []Status{Replied}, to: Handling, who: byOperator, needs: []string{"note"}},
 	ActRate:             {from: []Status{Visiting}, to: Closed, who: bySubmitter, needs: []string{"rating"}},
-	ActAutoClose:        {from: []Status{Visiting}, to: Closed, who: bySystem},
-	ActMerge:            {from: []Status{Submitted, Accepted, Dispatched, Returned, Handling, NeedInfo, Replied}, to: Merged, who: byOperator, needs: []string{"parent"}},
+	// callback: the operator records a phone caller's verdict (回访), counted as a rating
+	ActCallback:  {from: []Status{Visiting}, to: Closed, who: byOperator, needs: []string{"callback"}},
+	ActAutoClose: {from: []Status{Visiting}, to: Closed, who: bySystem},
+	ActMerge:     {from: []Status{Submitted, Accepted, Dispatched, Returned, Handling, NeedInfo, Replied}, to: Merged, who: byOperator, needs: []string{"parent"}},
 }
 
-// Actions lists every action (for the console and the tests).
+// Actions lists every action (for the console and the tests), in a fixed order.
 func Actions() []Action {
-	out := make([]Action, 0, len(transitions))
-	for a := range transitions {
-		out = append(out, a)
-	}
-	return out
+	return append([]Action(nil), actionOrder...)
 }
 
 // allowedFrom reports whether a may be taken in status s.
@@ -85,11 +93,11 @@ func (r rule) allowedFrom(s Status) bool {
 }
 
 // AllowedActions lists what may be done to a ticket in status s (the console
-// shows only these).
+// shows only these), always in the same order (actionOrder).
 func AllowedActions(s Status) []Action {
 	var out []Action
-	for a, r := range transitions {
-		if r.allowedFrom(s) && r.who != bySystem {
+	for _, a := range actionOrder {
+		if r := transitions[a]; r.allowedFrom(s) && r.who != bySystem {
 			out = append(out, a)
 		}
 	}

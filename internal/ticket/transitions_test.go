@@ -21,7 +21,7 @@ var spec = map[ticket.Action]struct {
 	ticket.ActReject:           {[]ticket.Status{ticket.Submitted}, ticket.Rejected, "operator"},
 	ticket.ActWithdraw:         {[]ticket.Status{ticket.Submitted, ticket.Accepted}, ticket.Cancelled, "submitter"},
 	ticket.ActAnswer:           {[]ticket.Status{ticket.Accepted}, ticket.Visiting, "operator"},
-	ticket.ActDispatch:         {[]ticket.Status{ticket.Accepted, ticket.Returned}, ticket.Dispatched, "operator"},
+	ticket.ActDispatch:         {[]ticket.Status{ticket.Accepted, ticket.Returned, ticket.Dispatched}, ticket.Dispatched, "operator"}, // 改派 before signing (issue 14)
 	ticket.ActSign:             {[]ticket.Status{ticket.Dispatched}, ticket.Handling, "lead"},
 	ticket.ActReturn:           {[]ticket.Status{ticket.Dispatched}, ticket.Returned, "lead"},
 	ticket.ActAskInfo:          {[]ticket.Status{ticket.Handling}, ticket.NeedInfo, "lead"},
@@ -32,6 +32,7 @@ var spec = map[ticket.Action]struct {
 	ticket.ActReviewPass:       {[]ticket.Status{ticket.Replied}, ticket.Visiting, "operator"},
 	ticket.ActReviewFail:       {[]ticket.Status{ticket.Replied}, ticket.Handling, "operator"},
 	ticket.ActRate:             {[]ticket.Status{ticket.Visiting}, ticket.Closed, "submitter"},
+	ticket.ActCallback:         {[]ticket.Status{ticket.Visiting}, ticket.Closed, "operator"}, // 电话回访 of a phoned-in ticket (issue 14)
 	ticket.ActAutoClose:        {[]ticket.Status{ticket.Visiting}, ticket.Closed, "system"},
 	ticket.ActMerge: {[]ticket.Status{ticket.Submitted, ticket.Accepted, ticket.Dispatched, ticket.Returned, ticket.Handling,
 		ticket.NeedInfo, ticket.Replied}, ticket.Merged, "operator"},
@@ -51,6 +52,9 @@ func validInput(act ticket.Action, w *world, parent string) ticket.ActInput {
 		return ticket.ActInput{Rating: 5}
 	case ticket.ActMerge:
 		return ticket.ActInput{ParentNo: parent}
+	case ticket.ActCallback:
+		yes := true
+		return ticket.ActInput{Satisfied: &yes, Resolved: &yes}
 	}
 	return ticket.ActInput{}
 }
@@ -151,11 +155,15 @@ func (w *world) forced(st ticket.Status, act string) string {
 	if act == string(ticket.ActApproveExtension) {
 		ext = 3
 	}
+	channel := "mailbox"
+	if act == string(ticket.ActCallback) { // a verdict taken by phone
+		channel = "hotline"
+	}
 	due := w.now.Add(240 * 3600e9)
 	_, err := w.d.Exec(w.d.Rebind(`INSERT INTO tickets (tracking_no, channel, kind, priority, category, title, content, submitter_id,
 		status, department_id, clock_started_at, reply_due_at, paused_at, visiting_since, extension_days, created_at, updated_at)
-		VALUES (?, 'mailbox', 'complaint', 'normal', '住房城建', '电梯停运', '小区电梯停运两周无人维修。', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		no, w.alice.ID, string(st), w.lead, w.now, due, w.now, w.now, ext, w.now, w.now)
+		VALUES (?, ?, 'complaint', 'normal', '住房城建', '电梯停运', '小区电梯停运两周无人维修。', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		no, channel, w.alice.ID, string(st), w.lead, w.now, due, w.now, w.now, ext, w.now, w.now)
 	if err != nil {
 		w.t.Fatal(err)
 	}
