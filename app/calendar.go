@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 // admins added (calendar_days), reloaded when they change it and every minute.
 type calendars struct {
 	cur atomic.Pointer[calendar.Calendar]
+	now func() time.Time // nil: time.Now (a seam for the next-year check's tests)
 }
 
 func (h *calendars) get() ticket.Clock { return h.cur.Load() }
@@ -51,14 +54,29 @@ func (a *App) loadCalendar(ctx context.Context) error {
 func (a *App) cfgLoc() *time.Location { return a.cal.cur.Load().Location() }
 
 type calendarResp struct {
-	Hours string         `json:"working_hours"`
-	Years []int          `json:"years"`
-	Days  []calendar.Day `json:"days"`
+	Hours string `json:"working_hours"`
+	Years []int  `json:"years"`
+	// Year is the year asked for with ?year=; Days then holds only its days
+	// (none: that year follows the weekend rule only).
+	Year int            `json:"year,omitempty"`
+	Days []calendar.Day `json:"days"`
+	// Warning says that next year's holidays are not entered yet
+	// (from health.calendar_next_year_from).
+	Warning *calendarGap `json:"warning,omitempty"`
 }
 
+// getCalendar answers with the calendar, or with one year of it (?year=2027).
 func (a *App) getCalendar(c *fiber.Ctx) error {
 	cal := a.cal.cur.Load()
-	return c.JSON(calendarResp{Hours: cal.Hours().String(), Years: cal.Years(), Days: cal.Days()})
+	r := calendarResp{Hours: cal.Hours().String(), Years: cal.Years(), Days: cal.Days(), Warning: a.calendarGap()}
+	if y := c.Query("year"); y != "" {
+		n, err := strconv.Atoi(y)
+		if err != nil || n < 2000 || n > 2100 {
+			return errs.InvalidField("year", "须为 2000–2100 之间的年份，如 2027")
+		}
+		r.Year, r.Days = n, slices.DeleteFunc(r.Days, func(d calendar.Day) bool { return d.Date.Year != n })
+	}
+	return c.JSON(r)
 }
 
 type calendarDayReq struct {

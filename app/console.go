@@ -30,6 +30,8 @@ func (a *App) newConsole() (*console.Console, error) {
 		CSRFKey:        key[:],
 		SecureCookies:  strings.HasPrefix(a.cfg.HTTP.PublicURL, "https://"),
 		Log:            a.log,
+
+		CalendarWarning: a.calendarWarning,
 	})
 }
 

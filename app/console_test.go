@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"govapp/internal/account"
 	"govapp/internal/calendar"
+	"govapp/internal/guide"
 	"govapp/internal/ticket"
 )
 
@@ -423,13 +425,25 @@ func TestConsoleAdminAndEditorPages(t *testing.T) {
 	})
 	t.Run("guides and policies", func(t *testing.T) {
 		form := url.Values{"code": {"GB-0002"}, "name": {"不动产登记"}, "audience": {"personal"}, "category": {"hukou"},
-			"process": {`[{"name":"申请"`}, "materials": {"[]"}, "halls": {""}}
+			"process_name": {"申请", ""}, "process_description": {"窗口提交", ""}, "process_time_limit": {"即时", ""},
+			"material_name": {"身份证", "户口簿"}, "material_form": {"original", "copy"}, "material_copies": {"1", "两份"},
+			"material_required": {"yes", "no"}, "material_condition": {"", ""}, "material_template_url": {"", ""}, "material_notes": {"", ""}}
 		r := ad.post("/console/guides/new", "/console/guides", form)
-		if r.Status != 400 || !strings.Contains(string(r.Body), "须为 JSON 数组") || !strings.Contains(string(r.Body), "不动产登记") {
-			t.Fatalf("bad JSON: %d", r.Status)
+		if b := string(r.Body); r.Status != 400 || !strings.Contains(b, "份数：份数须为") || !strings.Contains(b, "不动产登记") || !strings.Contains(b, `value="两份"`) {
+			t.Fatalf("a bad row must come back with its error beside it: %d", r.Status)
 		}
-		form.Set("process", `[{"name":"申请","description":"窗口提交","time_limit":"即时"}]`)
+		form["material_copies"] = []string{"1", "2"}
+		form["material_condition"] = []string{"", "户籍不在本市时"}
 		ok(ad.post("/console/guides/new", "/console/guides", form), "guide")
+		var draft string
+		if err := a.DB().Get(&draft, a.DB().Rebind(`SELECT draft FROM guides WHERE code = ?`), "GB-0002"); err != nil {
+			t.Fatal(err)
+		}
+		var d guide.Content
+		if err := json.Unmarshal([]byte(draft), &d); err != nil || len(d.Process) != 1 || len(d.Materials) != 2 ||
+			d.Materials[1].Copies != 2 || d.Materials[1].Required || d.Materials[1].Form != "copy" || d.Materials[1].Name != "户口簿" {
+			t.Fatalf("the rows saved as %+v (%v)", d, err)
+		}
 		for _, p := range []string{"/console/guides", "/console/guides/GB-0002", "/console/guides/GB-0002/preview",
 			"/console/guides/GA-0001/versions/1"} {
 			if r := ad.do("GET", p, nil); r.Status != 200 {

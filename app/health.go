@@ -25,6 +25,10 @@ type readyResp struct {
 	// Storage is reported when a disk govapp writes to has less free space
 	// than health.min_free_bytes (or cannot be measured).
 	Storage *storageResp `json:"storage,omitempty"`
+	// Calendar warns, from health.calendar_next_year_from on, that the
+	// holiday calendar has no entry for the next year; it leaves the status
+	// as it is (the instance serves, its deadlines follow weekends only).
+	Calendar *calendarGap `json:"calendar,omitempty"`
 }
 
 // storageResp says which disk is short of space: dir is "uploads" or
@@ -59,6 +63,7 @@ func (a *App) readyz(c *fiber.Ctx) error {
 	if r.Storage = a.storage(ctx); r.Storage != nil && r.Storage.Status == "low" && r.Status == "ok" {
 		r.Status = "degraded"
 	}
+	r.Calendar = a.calendarGap()
 	if r.Database != "ok" {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(r)
 	}

@@ -49,6 +49,9 @@ type Deps struct {
 	Calendar func() *calendar.Calendar
 	// SetCalendarDay makes date a day off or a make-up working day.
 	SetCalendarDay func(ctx context.Context, p account.Principal, d calendar.Date, k calendar.Kind, name string) error
+	// CalendarWarning returns the banner every admin page shows while next
+	// year's holidays are not entered (empty: none).
+	CalendarWarning func() string
 	// PolicyPage answers with the resident's page of p (the preview).
 	PolicyPage func(c *fiber.Ctx, p *policy.Policy) error
 	// Classify maps an error to its HTTP status and domain error (app/errors.go).
@@ -137,6 +140,8 @@ type page struct {
 	Refresh int // seconds between automatic reloads; 0 for none
 	Errors  map[string]string
 	Error   string
+	// Warning is the admins' banner (next year's holidays not entered).
+	Warning string
 	D       any
 }
 
@@ -156,6 +161,9 @@ func (c *Console) render(ctx *fiber.Ctx, status int, name, title string, data an
 			if allowed(me.Role, n.Roles) {
 				p.Nav = append(p.Nav, n)
 			}
+		}
+		if me.Role == account.RoleAdmin && c.d.CalendarWarning != nil {
+			p.Warning = c.d.CalendarWarning()
 		}
 	}
 	for _, o := range opts {

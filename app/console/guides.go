@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -41,7 +42,7 @@ func (c *Console) Guides(ctx *fiber.Ctx) error {
 type guideForm struct {
 	Code, Name, Audience, Category, DepartmentID, LegalBasis, ApplicableTo, Fees   string
 	LegalDays, PromisedDays, Phone, ComplaintPhone, OnlineURL, MaxVisits, Keywords string
-	Process, Materials, Halls                                                      string
+	Rows                                                                           guideRows
 	Bookable                                                                       bool
 	Revision                                                                       int
 }
@@ -55,8 +56,8 @@ func formOfGuide(g guide.Content, revision int) guideForm {
 	return guideForm{Code: g.Code, Name: g.Name, Audience: g.Audience, Category: g.Category, DepartmentID: itoa(g.DepartmentID),
 		LegalBasis: g.LegalBasis, ApplicableTo: g.ApplicableTo, Fees: g.Fees, LegalDays: strconv.Itoa(g.LegalTimeLimitDays),
 		PromisedDays: strconv.Itoa(g.PromisedTimeLimitDays), Phone: g.Phone, ComplaintPhone: g.ComplaintPhone, OnlineURL: g.OnlineURL,
-		MaxVisits: strconv.Itoa(g.MaxVisits), Keywords: strings.Join(g.Keywords, "，"), Process: indentJSON(g.Process),
-		Materials: indentJSON(g.Materials), Halls: indentJSON(g.Halls), Bookable: g.Bookable, Revision: revision}
+		MaxVisits: strconv.Itoa(g.MaxVisits), Keywords: strings.Join(g.Keywords, "，"), Rows: rowsOfGuide(g),
+		Bookable: g.Bookable, Revision: revision}
 }
 
 func readGuideForm(ctx *fiber.Ctx) guideForm {
@@ -64,12 +65,11 @@ func readGuideForm(ctx *fiber.Ctx) guideForm {
 	return guideForm{Code: v("code"), Name: v("name"), Audience: v("audience"), Category: v("category"), DepartmentID: v("department_id"),
 		LegalBasis: v("legal_basis"), ApplicableTo: v("applicable_to"), Fees: v("fees"), LegalDays: v("legal_time_limit_days"),
 		PromisedDays: v("promised_time_limit_days"), Phone: v("phone"), ComplaintPhone: v("complaint_phone"), OnlineURL: v("online_url"),
-		MaxVisits: v("max_visits"), Keywords: v("keywords"), Process: v("process"), Materials: v("materials"), Halls: v("halls"),
+		MaxVisits: v("max_visits"), Keywords: v("keywords"), Rows: readGuideRows(ctx),
 		Bookable: formBool(ctx, "bookable"), Revision: int(formInt(ctx, "revision"))}
 }
 
-// content turns the form into guide content, naming the fields that are not
-// numbers or not JSON lists.
+// content turns the form into guide content, naming the fields that are not numbers.
 func (f guideForm) content() (guide.Content, error) {
 	g := guide.Content{Code: strings.TrimSpace(f.Code), Name: f.Name, Audience: f.Audience, Category: f.Category, LegalBasis: f.LegalBasis,
 		ApplicableTo: f.ApplicableTo, Fees: f.Fees, Phone: strings.TrimSpace(f.Phone), ComplaintPhone: strings.TrimSpace(f.ComplaintPhone),
@@ -89,19 +89,7 @@ func (f guideForm) content() (guide.Content, error) {
 	g.DepartmentID = int64(num("department_id", f.DepartmentID))
 	g.LegalTimeLimitDays, g.PromisedTimeLimitDays = num("legal_time_limit_days", f.LegalDays), num("promised_time_limit_days", f.PromisedDays)
 	g.MaxVisits = num("max_visits", f.MaxVisits)
-	list := func(field, s string, into any) {
-		if s = strings.TrimSpace(s); s == "" {
-			s = "[]"
-		}
-		dec := json.NewDecoder(strings.NewReader(s))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(into); err != nil {
-			bad[field] = "须为 JSON 数组（" + err.Error() + "）"
-		}
-	}
-	list("process", f.Process, &g.Process)
-	list("materials", f.Materials, &g.Materials)
-	list("halls", f.Halls, &g.Halls)
+	f.Rows.into(&g, bad)
 	if len(bad) > 0 {
 		return g, errs.Invalid(bad)
 	}
@@ -110,6 +98,8 @@ func (f guideForm) content() (guide.Content, error) {
 
 type guideEditView struct {
 	F           guideForm
+	Rows        rowsView
+	Diff        []diffField // the draft against the published version
 	New         bool
 	Draft       *guide.Draft
 	Versions    []guide.VersionInfo
@@ -123,6 +113,7 @@ func (c *Console) guideEdit(ctx *fiber.Ctx, status int, v guideEditView, err err
 	if v.Departments, derr = c.d.Accounts.Departments(ctx.UserContext()); derr != nil {
 		return c.fail(ctx, derr)
 	}
+	v.Rows = viewRows(v.F.Rows, err)
 	title := "新建办事指南"
 	if !v.New {
 		title = "编辑办事指南 · " + v.F.Code
@@ -174,7 +165,27 @@ func (c *Console) Guide(ctx *fiber.Ctx) error {
 	if err != nil {
 		return c.fail(ctx, err)
 	}
-	return c.guideEdit(ctx, fiber.StatusOK, guideEditView{F: formOfGuide(d.Content, d.Revision), Draft: d, Versions: vs}, nil)
+	diff, err := c.guideDiff(ctx, d)
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	return c.guideEdit(ctx, fiber.StatusOK, guideEditView{F: formOfGuide(d.Content, d.Revision), Draft: d, Versions: vs, Diff: diff}, nil)
+}
+
+// guideDiff compares the draft with the published version: every field of a
+// guide never published is new.
+func (c *Console) guideDiff(ctx *fiber.Ctx, d *guide.Draft) ([]diffField, error) {
+	var pub guide.Guide
+	if d.PublishedVersion > 0 {
+		b, err := c.d.Guides.Version(ctx.UserContext(), d.Content.Code, d.PublishedVersion)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(b, &pub); err != nil {
+			return nil, fmt.Errorf("console: decode guide %s version %d: %w", d.Content.Code, d.PublishedVersion, err)
+		}
+	}
+	return diffDocs(guideFields(pub.Content), guideFields(d.Content)), nil
 }
 
 // SaveGuide saves the draft, refusing it when someone saved since the form was opened.

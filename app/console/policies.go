@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"html/template"
 	"strconv"
 	"strings"
 
@@ -44,7 +45,7 @@ func (c *Console) Policies(ctx *fiber.Ctx) error {
 	return c.render(ctx, fiber.StatusOK, "policies", "政策发布", v)
 }
 
-// policyForm is a policy as its form holds it.
+// policyForm is a policy as its form holds it; Body is Markdown (markdown.go).
 type policyForm struct {
 	Title, DocNumber, Issuer, IssueDate, EffectiveDate, Body string
 	Topics                                                   []string
@@ -55,7 +56,7 @@ type policyForm struct {
 
 func formOfPolicy(p policy.Content, revision int) policyForm {
 	return policyForm{Title: p.Title, DocNumber: p.DocNumber, Issuer: p.Issuer, IssueDate: p.IssueDate, EffectiveDate: p.EffectiveDate,
-		Body: p.Body, Topics: p.Topics, Major: p.Major, RelatedGuides: strings.Join(p.RelatedGuides, "，"),
+		Body: htmlToMarkdown(p.Body), Topics: p.Topics, Major: p.Major, RelatedGuides: strings.Join(p.RelatedGuides, "，"),
 		Attachments: indentJSON(p.Attachments), Interpretations: indentJSON(p.Interpretations), Revision: revision}
 }
 
@@ -69,7 +70,7 @@ func readPolicyForm(ctx *fiber.Ctx) policyForm {
 
 func (f policyForm) content() (policy.Content, error) {
 	p := policy.Content{Title: f.Title, DocNumber: f.DocNumber, Issuer: f.Issuer, IssueDate: f.IssueDate, EffectiveDate: f.EffectiveDate,
-		Body: f.Body, Topics: f.Topics, Major: f.Major, RelatedGuides: splitList(f.RelatedGuides)}
+		Body: markdownToHTML(f.Body), Topics: f.Topics, Major: f.Major, RelatedGuides: splitList(f.RelatedGuides)}
 	bad := map[string]string{}
 	list := func(field, s string, into any) {
 		if s = strings.TrimSpace(s); s == "" {
@@ -78,7 +79,7 @@ func (f policyForm) content() (policy.Content, error) {
 		dec := json.NewDecoder(strings.NewReader(s))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(into); err != nil {
-			bad[field] = "须为 JSON 数组（" + err.Error() + "）"
+			bad[field] = "须为 JSON 数组：" + jsonError(err)
 		}
 	}
 	list("attachments", f.Attachments, &p.Attachments)
@@ -92,6 +93,8 @@ func (f policyForm) content() (policy.Content, error) {
 type policyEditView struct {
 	ID       int64
 	F        policyForm
+	Preview  template.HTML // the body as residents will read it, when asked
+	Diff     []diffField   // the draft against the published version
 	Draft    *policy.Draft
 	Versions []policy.VersionInfo
 	Topics   []policy.Topic
@@ -99,6 +102,13 @@ type policyEditView struct {
 
 func (c *Console) policyEdit(ctx *fiber.Ctx, status int, v policyEditView, err error) error {
 	v.Topics = c.d.Policies.Topics()
+	if err == nil && v.Draft != nil && v.Draft.PublishedVersion > 0 {
+		pub, perr := c.d.Policies.Version(ctx.UserContext(), v.ID, v.Draft.PublishedVersion)
+		if perr != nil {
+			return c.fail(ctx, perr)
+		}
+		v.Diff = diffDocs(policyFields(pub.Content), policyFields(v.Draft.Content))
+	}
 	title := "新建政策"
 	if v.ID != 0 {
 		title = "编辑政策 · " + v.F.Title
@@ -127,6 +137,9 @@ func (c *Console) NewPolicy(ctx *fiber.Ctx) error {
 // CreatePolicy saves a new draft (its body HTML is cleaned by the service).
 func (c *Console) CreatePolicy(ctx *fiber.Ctx) error {
 	f := readPolicyForm(ctx)
+	if formBool(ctx, "preview") {
+		return c.policyEdit(ctx, fiber.StatusOK, policyEditView{F: f, Preview: c.bodyPreview(f)}, nil)
+	}
 	p, err := f.content()
 	var d *policy.Draft
 	if err == nil {
@@ -157,6 +170,13 @@ func (c *Console) Policy(ctx *fiber.Ctx) error {
 func (c *Console) SavePolicy(ctx *fiber.Ctx) error {
 	id := policyID(ctx)
 	f := readPolicyForm(ctx)
+	if formBool(ctx, "preview") {
+		d, err := c.d.Policies.GetDraft(ctx.UserContext(), id)
+		if err != nil {
+			return c.fail(ctx, err)
+		}
+		return c.policyEdit(ctx, fiber.StatusOK, policyEditView{ID: id, F: f, Draft: d, Preview: c.bodyPreview(f)}, nil)
+	}
 	p, err := f.content()
 	if err == nil {
 		_, err = c.d.Policies.Update(ctx.UserContext(), policyActor(ctx), id, p, f.Revision)
@@ -235,4 +255,10 @@ func (c *Console) Deliveries(ctx *fiber.Ctx) error {
 		}
 	}
 	return c.render(ctx, fiber.StatusOK, "deliveries", "推送进度 · "+dr.Content.Title, deliveriesView{ID: id, Title: dr.Content.Title, D: d}, opts...)
+}
+
+// bodyPreview is the Markdown body of f converted and sanitised as saving
+// would store it, without saving anything.
+func (c *Console) bodyPreview(f policyForm) template.HTML {
+	return template.HTML(c.d.Policies.Sanitizer().HTML(markdownToHTML(f.Body))) //nolint:gosec // sanitised by the policy sanitiser
 }

@@ -307,6 +307,10 @@ type Health struct {
 	// MinFreeBytes: less free space than this in the upload directory or
 	// beside the SQLite file reports the instance degraded.
 	MinFreeBytes int64 `yaml:"min_free_bytes"`
+	// CalendarNextYearFrom ("MM-DD"): from this day of the year, /readyz
+	// and every admin page of the console warn while the holiday calendar
+	// has no entry for the next year.
+	CalendarNextYearFrom string `yaml:"calendar_next_year_from"`
 }
 
 // Log configures structured logging.
@@ -367,7 +371,7 @@ func Defaults(profile string) Config {
 				Token: "govappdevtoken", AESKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"},
 		},
 		Log:    Log{Level: "info"},
-		Health: Health{MinFreeBytes: 512 << 20},
+		Health: Health{MinFreeBytes: 512 << 20, CalendarNextYearFrom: "11-01"},
 	}
 	if profile == ProfileProduction {
 		c.HTTP.Addr = ":8080"
@@ -551,6 +555,9 @@ func (c Config) Validate() error {
 	}
 	if c.Health.MinFreeBytes < 0 {
 		problems = append(problems, "health.min_free_bytes must not be negative")
+	}
+	if _, err := time.Parse("01-02", c.Health.CalendarNextYearFrom); err != nil {
+		problems = append(problems, "health.calendar_next_year_from must be a day of the year as MM-DD, e.g. 11-01")
 	}
 	if c.Idempotency.ClaimLease <= 0 {
 		problems = append(problems, "idempotency.claim_lease must be positive")
