@@ -62,7 +62,10 @@ func (a *App) listHalls(c *fiber.Ctx) error {
 		}
 		lat, lng = &y, &x
 	}
-	halls, err := a.bookings.Halls(c.UserContext(), lat, lng)
+	if len(c.Query("guide_code")) > 64 {
+		return errs.InvalidField("guide_code", "事项编码过长")
+	}
+	halls, err := a.bookings.HallsFor(c.UserContext(), c.Query("guide_code"), lat, lng)
 	if err != nil {
 		return err
 	}
@@ -119,18 +122,32 @@ func (a *App) book(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(ap)
 }
 
-type appointmentListResp = listResp[booking.Appointment]
+type appointmentListResp = booking.AppointmentPage
 
 func (a *App) myAppointments(c *fiber.Ctx) error {
 	limit, err := pageLimit(c)
 	if err != nil {
 		return err
 	}
-	items, next, err := a.bookings.Mine(c.UserContext(), principal(c).ID, c.Query("cursor"), limit)
+	page, err := a.bookings.MyAppointments(c.UserContext(), principal(c).ID, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(appointmentListResp{Items: items, NextCursor: next})
+	return c.JSON(page)
+}
+
+// myAppointment is one appointment of the signed-in resident (the push
+// reminder links to it); another's answers 404.
+func (a *App) myAppointment(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ap, err := a.bookings.Get(c.UserContext(), principal(c).ID, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(ap)
 }
 
 func (a *App) cancelAppointment(c *fiber.Ctx) error {

@@ -53,7 +53,7 @@ func (a *App) getGuide(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "public, max-age=30")
-	return c.Send(b)
+	return c.Send(a.withHallIDs(c.UserContext(), b))
 }
 
 type checklistResp = guide.Checklist

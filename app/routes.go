@@ -103,7 +103,7 @@ func (a *App) routes() []route {
 		{Method: "POST", Path: "/api/v1/ops/tickets/:no/callback", Handler: a.callbackTicket, Auth: authStaff, Roles: operators, Tag: "工单办理", Summary: "登记电话回访结果（来电工单：满意与否、是否解决，计入满意度；不满意退回重办一次）", Body: callbackReq{}, Resp: ticketResp{}},
 		{Method: "GET", Path: "/api/v1/ops/tickets/:no/suggested-department", Handler: a.suggestDepartment, Auth: authStaff, Roles: operators, Tag: "工单办理", Summary: "建议的主办单位（同分类以往工单最常签收办理的单位）", Resp: suggestionResp{}},
 		{Method: "GET", Path: "/api/v1/ops/tickets/:no/publication", Handler: a.publicationPreview, Auth: authStaff, Roles: operators, Tag: "办理结果公开", Summary: "公开前的自动脱敏预览（差异对照）", Resp: previewResp{}},
-		{Method: "POST", Path: "/api/v1/ops/tickets/:no/publication", Handler: a.publishTicket, Auth: authStaff, Roles: operators, Tag: "办理结果公开", Summary: "公开办理结果（可修改脱敏文本；仅限同意公开的工单）", Body: publishReq{}, Resp: publicationResp{}},
+		{Method: "POST", Path: "/api/v1/ops/tickets/:no/publication", Handler: a.publishTicket, Auth: authStaff, Roles: operators, Tag: "办理结果公开", Summary: "公开办理结果（可修改脱敏文本，按所改文本公开并返回疑似个人信息的提醒；仅限同意公开的工单）", Body: publishReq{}, Resp: publishResp{}},
 		{Method: "GET", Path: "/api/v1/public/tickets", Handler: a.publicTickets, Tag: "办理结果公开", Summary: "已公开的办理结果（q、category、department_id）", Resp: publicListResp{}},
 		{Method: "GET", Path: "/api/v1/public/tickets/:no", Handler: a.publicTicket, Tag: "办理结果公开", Summary: "某件已公开的办理结果", Resp: publicationResp{}},
 		{Method: "GET", Path: "/api/v1/public/stats/tickets", Handler: a.ticketStats, Tag: "办理结果公开", Summary: "诉求统计：按类型、分类、部门，按时办结率与满意度（from、to）", Resp: statsResp{}},

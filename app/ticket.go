@@ -344,6 +344,10 @@ func (a *App) publicationPreview(c *fiber.Ctx) error {
 type publishReq = ticket.Edits
 type publicationResp = ticket.Publication
 
+// publishResp is the published copy with what in it looks like personal
+// data (the operator's edits are published as written, and checked).
+type publishResp = ticket.Published
+
 func (a *App) publishTicket(c *fiber.Ctx) error {
 	var req publishReq
 	if len(c.Body()) > 0 {

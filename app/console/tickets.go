@@ -248,6 +248,12 @@ func (c *Console) Publish(ctx *fiber.Ctx) error {
 	if err != nil {
 		return c.failBack(ctx, "/console/tickets/"+no+"/publication", err)
 	}
+	if len(pub.Warnings) > 0 {
+		// Published as written; the publication page lists what to check.
+		// (The flash is an "ok": it was published; the page shows the warnings in yellow.)
+		return back(ctx, "/console/tickets/"+no+"/publication", "ok",
+			"办理结果已按您编辑的文本公开，但其中有内容可能含有个人信息，请核对下方提醒；如需更正，修改后再次公开即可覆盖。")
+	}
 	return back(ctx, "/console/tickets/"+no, "ok", "办理结果已公开："+pub.Title)
 }
 

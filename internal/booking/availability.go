@@ -72,10 +72,30 @@ func (s *Service) Slots(ctx context.Context, hallID int64, guideCode, date strin
 			out.ReleasesAt = &at
 			continue
 		}
-		out.Items = append(out.Items, Slot{ID: r.ID, WindowID: r.WindowID, Window: l.windowName(hallID, r.WindowID),
-			StartsAt: r.StartsAt.In(s.loc), EndsAt: r.EndsAt.In(s.loc), Capacity: r.Capacity, Remaining: r.Capacity - r.Booked})
+		out.Items = merge(out.Items, r, l.windowName(hallID, r.WindowID), s.loc)
 	}
 	return out, nil
+}
+
+// merge adds a window's slot to the day's list: to the entry of the same
+// time when there is one (rows come by start, then window), else as a new
+// entry named by this slot's id (sameTime in the store is the same rule).
+func merge(items []Slot, r slotRow, window string, loc *time.Location) []Slot {
+	left := max(r.Capacity-r.Booked, 0)
+	for i := len(items) - 1; i >= 0 && items[i].StartsAt.Equal(r.StartsAt); i-- {
+		if !items[i].EndsAt.Equal(r.EndsAt) {
+			continue
+		}
+		e := &items[i]
+		e.WindowID = 0
+		e.Window += "、" + window
+		e.Windows++
+		e.Capacity += r.Capacity
+		e.Remaining += left
+		return items
+	}
+	return append(items, Slot{ID: r.ID, WindowID: r.WindowID, Window: window, Windows: 1,
+		StartsAt: r.StartsAt.In(loc), EndsAt: r.EndsAt.In(loc), Capacity: r.Capacity, Remaining: left})
 }
 
 // day returns a hall's slots on a local date: from the cache, or loaded once
@@ -144,9 +164,20 @@ func (s *Service) markFull(ctx context.Context, slotID int64) {
 	_ = s.cache.Set(context.WithoutCancel(ctx), s.fullKey(slotID), []byte{'1'}, s.cfg.SlotsCacheTTL.D())
 }
 
-// placeReturned drops the caches a returned place makes stale.
+// placeReturned drops the caches a returned place makes stale: the day's
+// view and the "full" notes of every slot of the same time and lane (a
+// booking through any of them may now take the place).
 func (s *Service) placeReturned(ctx context.Context, slotID, hallID int64, day string) {
 	ctx = context.WithoutCancel(ctx)
-	s.fullHere.Invalidate(slotID)
-	_ = s.cache.Delete(ctx, s.fullKey(slotID), s.dayKey(hallID, day))
+	ids := []int64{slotID}
+	var same []int64
+	if err := s.db.SelectContext(ctx, &same, s.db.Rebind(sameTimeIDsSQL), slotID); err == nil && len(same) > 0 {
+		ids = same
+	}
+	keys := []string{s.dayKey(hallID, day)}
+	for _, id := range ids {
+		s.fullHere.Invalidate(id)
+		keys = append(keys, s.fullKey(id))
+	}
+	_ = s.cache.Delete(ctx, keys...)
 }

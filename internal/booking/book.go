@@ -58,7 +58,8 @@ func (s *Service) Book(ctx context.Context, residentID, slotID int64, guideCode 
 }
 
 // precheck reads, before the portable form's write transaction, who the
-// person is and whether the slot is visibly full already: a sold-out answer
+// person is and whether the slot's time is visibly full already (every
+// window's slot of it): a sold-out answer
 // then costs one read, not a turn at the write lock. The transaction still
 // decides every booking.
 func (s *Service) precheck(ctx context.Context, a *bookArgs) error {
@@ -67,7 +68,9 @@ func (s *Service) precheck(ctx context.Context, a *bookArgs) error {
 		Full   sql.NullBool   `db:"full"`
 	}
 	const q = `SELECT (SELECT phone_hash FROM residents WHERE id = ? AND phone_verified_at IS NOT NULL) AS person,
-		(SELECT booked >= capacity FROM slots WHERE id = ?) AS full`
+		(SELECT SUM(CASE WHEN o.status = 'open' THEN 1 ELSE 0 END) > 0
+		   AND SUM(CASE WHEN o.status = 'open' AND o.booked < o.capacity THEN 1 ELSE 0 END) = 0
+		 FROM slots x JOIN slots o ON ` + sameTime + ` WHERE x.id = ?) AS full`
 	if err := s.db.GetContext(ctx, &pre, s.db.Rebind(q), a.resident, a.slot); err != nil {
 		return db.MapError(err, nil, nil)
 	}
@@ -261,11 +264,11 @@ func (s *Service) Reschedule(ctx context.Context, residentID, id, slotID int64) 
 	if err := s.changeable(old, now); err != nil {
 		return nil, err
 	}
-	if slotID == old.SlotID {
-		return nil, ErrSameSlot
-	}
 	if slotID <= 0 {
 		return nil, errs.InvalidField("slot_id", "须为正整数")
+	}
+	if err := s.notSameTime(ctx, old.SlotID, slotID); err != nil {
+		return nil, err
 	}
 	if s.knownFull(ctx, slotID) {
 		return nil, ErrSlotFull
@@ -274,17 +277,20 @@ func (s *Service) Reschedule(ctx context.Context, residentID, id, slotID int64) 
 	var r apptRow
 	var returned, full bool
 	err = s.tx(ctx, func(tx *sqlx.Tx) error {
-		if err := lockSlots(ctx, tx, old.SlotID, slotID); err != nil {
+		if err := lockSlotsAt(ctx, tx, old.SlotID, slotID); err != nil {
 			return err
 		}
-		var err error
-		if full, err = takePlace(ctx, tx, slotID, old.GuideCode, now); err != nil {
+		picked, f, err := takePlace(ctx, tx, slotID, old.GuideCode, now)
+		if err != nil {
 			return err
 		}
+		full = f
 		if returned, err = s.leave(ctx, tx, old, StatusRescheduled, now); err != nil {
 			return err
 		}
-		return insertAppt(ctx, tx, &r, a, &old.ID)
+		at := a
+		at.slot = picked
+		return insertAppt(ctx, tx, &r, at, &old.ID)
 	})
 	if err != nil {
 		return nil, s.explain(ctx, err, a)
@@ -295,6 +301,23 @@ func (s *Service) Reschedule(ctx context.Context, residentID, id, slotID int64) 
 	}
 	s.dropDay(ctx, r.HallID, localDay(r.StartsAt, s.loc))
 	return s.present(ctx, &r), nil
+}
+
+// notSameTime refuses a move to the slot of the appointment or to another
+// window's slot of the same time (one merged slot to the resident).
+func (s *Service) notSameTime(ctx context.Context, old, slotID int64) error {
+	if slotID == old {
+		return ErrSameSlot
+	}
+	var n int
+	const q = `SELECT COUNT(*) FROM slots x JOIN slots o ON ` + sameTime + ` WHERE x.id = ? AND o.id = ?`
+	if err := s.db.GetContext(ctx, &n, s.db.Rebind(q), old, slotID); err != nil {
+		return db.MapError(err, nil, nil)
+	}
+	if n > 0 {
+		return ErrSameSlot
+	}
+	return nil
 }
 
 // Get returns a resident's appointment.
@@ -345,7 +368,7 @@ func (s *Service) present(ctx context.Context, r *apptRow) *Appointment {
 		CancelUntil:  r.StartsAt.Add(-s.cfg.CancelCutoff.D()).In(s.loc),
 		CheckinFrom:  r.StartsAt.Add(-s.cfg.CheckinOpens.D()).In(s.loc),
 		CheckinUntil: r.EndsAt.Add(s.cfg.Grace.D()).In(s.loc),
-		QueueNumber:  r.QueueNumber.String, RescheduledFrom: r.RescheduledFrom, CancelReason: r.CancelReason, CreatedAt: r.CreatedAt.In(s.loc)}
+		QueueNumber:  r.QueueNumber.String, WindowName: r.WindowName.String, RescheduledFrom: r.RescheduledFrom, CancelReason: r.CancelReason, CreatedAt: r.CreatedAt.In(s.loc)}
 	a.Hall = r.Hall
 	if a.Hall == "" {
 		if l, err := s.layout(ctx); err == nil {

@@ -121,15 +121,19 @@ type Closure struct {
 	CreatedAt time.Time `db:"created_at" json:"created_at"`
 }
 
-// Slot is a bookable time of one window, with what is left of it.
+// Slot is a bookable time of a hall for an item: the slots of every window
+// of the item's lane at that time, merged, with the places left in all of
+// them. Booking it (by ID) takes a place at whichever of those windows has
+// one.
 type Slot struct {
-	ID        int64     `json:"id"`
-	WindowID  int64     `json:"window_id"`
-	Window    string    `json:"window"`
+	ID        int64     `json:"id"`                  // book with this id
+	WindowID  int64     `json:"window_id,omitempty"` // only when one window serves the time
+	Window    string    `json:"window"`              // the window's name, or the windows' names joined by "、"
+	Windows   int       `json:"windows"`             // how many windows serve the time
 	StartsAt  time.Time `json:"starts_at"`
 	EndsAt    time.Time `json:"ends_at"`
-	Capacity  int       `json:"capacity"`
-	Remaining int       `json:"remaining"`
+	Capacity  int       `json:"capacity"`  // summed over the windows
+	Remaining int       `json:"remaining"` // summed over the windows
 }
 
 // DaySlots is the answer to "which slots of this hall can I book for this item on that date".
@@ -157,6 +161,7 @@ type Appointment struct {
 	CheckinFrom     time.Time `json:"checkin_from"`
 	CheckinUntil    time.Time `json:"checkin_until"`
 	QueueNumber     string    `json:"queue_number,omitempty"`
+	WindowName      string    `json:"window_name,omitempty"` // the window that called the resident's number
 	RescheduledFrom *int64    `json:"rescheduled_from,omitempty"`
 	CancelReason    string    `json:"cancel_reason,omitempty"`
 	CreatedAt       time.Time `json:"created_at"`

@@ -292,12 +292,21 @@ func (s *Service) SetGuides(ctx context.Context, p account.Principal, hallID int
 // Halls lists the halls with today's opening; given a position, with the
 // distance to each, nearest first.
 func (s *Service) Halls(ctx context.Context, lat, lng *float64) ([]Hall, error) {
+	return s.HallsFor(ctx, "", lat, lng)
+}
+
+// HallsFor is Halls, only those that take bookings for guideCode when it is
+// given (an unknown code has no halls).
+func (s *Service) HallsFor(ctx context.Context, guideCode string, lat, lng *float64) ([]Hall, error) {
 	l, err := s.layout(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Hall, 0, len(l.Halls))
 	for i := range l.Halls {
+		if _, ok := l.guide(l.Halls[i].ID, guideCode); guideCode != "" && !ok {
+			continue
+		}
 		h := s.view(&l.Halls[i])
 		if lat != nil && lng != nil && h.Lat != nil && h.Lng != nil {
 			d := int(math.Round(haversine(*lat, *lng, *h.Lat, *h.Lng)))

@@ -35,15 +35,17 @@ type apptRow struct {
 	CancelReason    string         `db:"cancel_reason"`
 	CreatedAt       time.Time      `db:"created_at"`
 	QueueNumber     sql.NullString `db:"queue_number"`
-	Hall            string         `db:"hall"` // when the query joins it
+	WindowName      sql.NullString `db:"window_name"` // the window that called the queue number
+	Hall            string         `db:"hall"`        // when the query joins it
 }
 
 const apptCols = `id, resident_id, person_key, slot_id, hall_id, guide_code, guide_name, lane, starts_at, ends_at, pin, status,
 	rescheduled_from, cancel_reason, created_at`
 
 const selectAppt = `SELECT a.id, a.resident_id, a.person_key, a.slot_id, a.hall_id, a.guide_code, a.guide_name, a.lane, a.starts_at,
-	a.ends_at, a.pin, a.status, a.rescheduled_from, a.cancel_reason, a.created_at, q.number AS queue_number
-	FROM appointments a LEFT JOIN queue_tickets q ON q.appointment_id = a.id`
+	a.ends_at, a.pin, a.status, a.rescheduled_from, a.cancel_reason, a.created_at, q.number AS queue_number,
+	w.name AS window_name
+	FROM appointments a LEFT JOIN queue_tickets q ON q.appointment_id = a.id LEFT JOIN hall_windows w ON w.id = q.window_id`
 
 func getAppt(ctx context.Context, q db.Queryer, id int64) (*apptRow, error) {
 	var r apptRow
@@ -59,20 +61,41 @@ func getAppt(ctx context.Context, q db.Queryer, id int64) (*apptRow, error) {
 // PostgreSQL undoes the slot's increment with it.
 const refusedPerson = "!refused"
 
-// bookCTE books in one PostgreSQL statement: take a place in the slot if one
-// is left (conditional update), count the person in (conditional upsert: under
+// sameTime joins to slot x (the one the resident named) every slot o of the
+// same hall, lane and time: the windows that serve that time, which the
+// resident sees as one merged slot (Slots) and books as one.
+const sameTime = `o.hall_id = x.hall_id AND o.lane = x.lane AND o.starts_at = x.starts_at AND o.ends_at = x.ends_at`
+
+// sameTimeIDsSQL lists the ids of the slots of the same time as slot ?.
+const sameTimeIDsSQL = `SELECT o.id FROM slots x JOIN slots o ON ` + sameTime + ` WHERE x.id = ? ORDER BY o.id`
+
+// timeFull, in the RETURNING of an update of slots, says whether the updated
+// slot and every other open slot of its time are full: the merged slot is
+// sold out, and a "full" note may be kept for it.
+const timeFull = `booked >= capacity AND NOT EXISTS (SELECT 1 FROM slots o WHERE o.hall_id = slots.hall_id AND o.lane = slots.lane
+	  AND o.starts_at = slots.starts_at AND o.ends_at = slots.ends_at AND o.id <> slots.id AND o.booked < o.capacity AND o.status = 'open')`
+
+// bookCTE books in one PostgreSQL statement: pick, among the slots of the
+// named slot's time, the first with a place left (locking it; a slot filled
+// meanwhile is passed over for the next — its lock is kept, so every booker
+// takes the locks in id order, which no other order would keep free of
+// deadlocks), take the place (conditional update), count the person in (conditional upsert: under
 // the active limit and not barred), insert the appointment, and say whether
 // that was the slot's last place. No place: no row and nothing changed.
 // Person refused or a second active appointment for the item: the statement
 // fails (foreign key, unique index) and changes nothing.
 const bookCTE = `WITH r AS (
 	SELECT phone_hash FROM residents WHERE id = $1 AND phone_hash IS NOT NULL AND phone_verified_at IS NOT NULL
+), pick AS (
+	SELECT o.id FROM slots x JOIN slots o ON ` + sameTime + `
+	WHERE x.id = $2 AND o.booked < o.capacity AND o.status = 'open' AND o.released_at <= $3 AND o.starts_at > $3
+	  AND EXISTS (SELECT 1 FROM r)
+	  AND EXISTS (SELECT 1 FROM hall_guides g WHERE g.hall_id = o.hall_id AND g.guide_code = $4 AND g.lane = o.lane)
+	ORDER BY o.id LIMIT 1 FOR UPDATE OF o
 ), s AS (
 	UPDATE slots SET booked = booked + 1
-	WHERE id = $2 AND booked < capacity AND status = 'open' AND released_at <= $3 AND starts_at > $3
-	  AND EXISTS (SELECT 1 FROM r)
-	  AND EXISTS (SELECT 1 FROM hall_guides g WHERE g.hall_id = slots.hall_id AND g.guide_code = $4 AND g.lane = slots.lane)
-	RETURNING id, hall_id, lane, starts_at, ends_at, booked >= capacity AS slot_full
+	WHERE id = (SELECT id FROM pick) AND booked < capacity
+	RETURNING id, hall_id, lane, starts_at, ends_at, ` + timeFull + ` AS slot_full
 ), p AS (
 	INSERT INTO booking_persons AS bp (person_key, active, updated_at)
 	SELECT r.phone_hash, 1, $3 FROM r, s
@@ -92,10 +115,11 @@ SELECT a.*, s.slot_full, h.name AS hall FROM a, s JOIN halls h ON h.id = s.hall_
 // The portable booking: the same three steps as bookCTE, one statement each,
 // in one transaction.
 const (
-	takePlaceSQL = `UPDATE slots SET booked = booked + 1
-		WHERE id = ? AND booked < capacity AND status = 'open' AND released_at <= ? AND starts_at > ?
-		  AND EXISTS (SELECT 1 FROM hall_guides g WHERE g.hall_id = slots.hall_id AND g.guide_code = ? AND g.lane = slots.lane)
-		RETURNING booked >= capacity`
+	pickSlotSQL = `SELECT o.id FROM slots x JOIN slots o ON ` + sameTime + `
+		WHERE x.id = ? AND o.booked < o.capacity AND o.status = 'open' AND o.released_at <= ? AND o.starts_at > ?
+		  AND EXISTS (SELECT 1 FROM hall_guides g WHERE g.hall_id = o.hall_id AND g.guide_code = ? AND g.lane = o.lane)
+		ORDER BY o.id LIMIT 1`
+	takePlaceSQL   = `UPDATE slots SET booked = booked + 1 WHERE id = ? AND booked < capacity RETURNING ` + timeFull
 	admitPersonSQL = `INSERT INTO booking_persons AS bp (person_key, active, updated_at) VALUES (?, 1, ?)
 		ON CONFLICT (person_key) DO UPDATE SET active = bp.active + 1, updated_at = excluded.updated_at
 		WHERE bp.active < ? AND (bp.barred_until IS NULL OR bp.barred_until <= ?)
@@ -176,14 +200,17 @@ func (s *Service) bookTx(ctx context.Context, a bookArgs) (*apptRow, bool, error
 	var r apptRow
 	var full bool
 	err = s.db.Tx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		if full, err = takePlace(ctx, tx, a.slot, a.guide, a.now); err != nil {
+		picked, f, err := takePlace(ctx, tx, a.slot, a.guide, a.now)
+		if err != nil {
 			return err
 		}
+		full = f
 		if err := admitPerson(ctx, tx, a.person, a.maxActive, a.now); err != nil {
 			return err
 		}
-		return insertAppt(ctx, tx, &r, a, nil)
+		at := a
+		at.slot = picked
+		return insertAppt(ctx, tx, &r, at, nil)
 	})
 	if err != nil {
 		return nil, false, err
@@ -191,15 +218,29 @@ func (s *Service) bookTx(ctx context.Context, a bookArgs) (*apptRow, bool, error
 	return &r, full, nil
 }
 
-// takePlace takes a place in the slot if one is left; it reports whether
-// that was the last one.
-func takePlace(ctx context.Context, tx *sqlx.Tx, slot int64, guide string, now time.Time) (bool, error) {
-	var full bool
-	err := tx.QueryRowxContext(ctx, tx.Rebind(takePlaceSQL), slot, now, now, guide).Scan(&full)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, errNoPlace
+// takePlace takes a place at the time of the named slot, in whichever of
+// that time's slots (one per window) has one left — on PostgreSQL the pick
+// locks the slot it takes and passes over one filled meanwhile. It returns
+// the slot taken and whether the time is now full.
+func takePlace(ctx context.Context, tx *sqlx.Tx, slot int64, guide string, now time.Time) (int64, bool, error) {
+	lock := ""
+	if tx.DriverName() == "postgres" {
+		lock = " FOR UPDATE OF o"
 	}
-	return full, db.MapError(err, nil, nil)
+	var picked int64
+	err := tx.QueryRowxContext(ctx, tx.Rebind(pickSlotSQL+lock), slot, now, now, guide).Scan(&picked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, errNoPlace
+	}
+	if err != nil {
+		return 0, false, db.MapError(err, nil, nil)
+	}
+	var full bool
+	err = tx.QueryRowxContext(ctx, tx.Rebind(takePlaceSQL), picked).Scan(&full)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, errNoPlace
+	}
+	return picked, full, db.MapError(err, nil, nil)
 }
 
 func admitPerson(ctx context.Context, tx *sqlx.Tx, person string, maxActive int, now time.Time) error {
@@ -235,6 +276,18 @@ func lockSlots(ctx context.Context, tx *sqlx.Tx, ids ...int64) error {
 	}
 	var got []int64
 	return tx.SelectContext(ctx, &got, tx.Rebind(q), args...)
+}
+
+// lockSlotsAt takes, in id order, the row locks of slot old and of every
+// slot of the time of slot at (PostgreSQL; see lockSlots): a reschedule may
+// take its new place in any of them.
+func lockSlotsAt(ctx context.Context, tx *sqlx.Tx, old, at int64) error {
+	if tx.DriverName() != "postgres" {
+		return nil
+	}
+	const q = `SELECT id FROM slots WHERE id = ? OR id IN (` + sameTimeIDsSQL + `) ORDER BY id FOR UPDATE`
+	var got []int64
+	return tx.SelectContext(ctx, &got, tx.Rebind(q), old, at)
 }
 
 // releasePlace gives a place back to its slot.

@@ -234,6 +234,10 @@ type Tickets struct {
 	UploadDailyBytes    int64    `yaml:"upload_daily_bytes"`    // bytes a day
 	UploadUnattachedTTL Duration `yaml:"upload_unattached_ttl"` // an image attached to no ticket is deleted after this
 	UploadPartTTL       Duration `yaml:"upload_part_ttl"`       // a stray .part file (an interrupted write) is deleted after this
+	// PublicNumbers are phone numbers kept in published results besides
+	// 12345, the halls' phones and the guides' consultation and complaint
+	// lines: a department's duty line or duty mobile quoted in replies.
+	PublicNumbers []string `yaml:"public_numbers"`
 }
 
 // Booking configures appointments (SPEC §6): when slots open, what a
@@ -353,7 +357,8 @@ func Defaults(profile string) Config {
 			Categories: []string{"城市管理", "住房城建", "劳动保障", "交通出行", "生态环境", "教育", "医疗卫生", "市场监管",
 				"社会治安", "民政服务", "政务服务", "其他"},
 			DuplicateRadiusMeters: 500, DuplicateSimilarity: 0.3, UploadMaxBytes: 5 << 20, SweepInterval: Duration(time.Minute),
-			UploadDailyCount: 50, UploadDailyBytes: 50 << 20, UploadUnattachedTTL: Duration(24 * time.Hour), UploadPartTTL: Duration(time.Hour)},
+			UploadDailyCount: 50, UploadDailyBytes: 50 << 20, UploadUnattachedTTL: Duration(24 * time.Hour), UploadPartTTL: Duration(time.Hour),
+			PublicNumbers: []string{}},
 		Booking: Booking{ReleaseDaysAhead: 7, ReleaseTime: "08:00", CancelCutoff: Duration(time.Hour), MaxActive: 3,
 			CheckinOpens: Duration(30 * time.Minute), Grace: Duration(15 * time.Minute), NoShowLimit: 3,
 			NoShowWindow: Duration(90 * 24 * time.Hour), NoShowBar: Duration(30 * 24 * time.Hour), ReminderEvening: "18:00",

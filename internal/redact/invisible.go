@@ -53,6 +53,9 @@ func tableSet(tabs ...*unicode.RangeTable) *runeSet {
 }
 
 // hasInvisible reports whether s holds any invisible character.
+// HasInvisible reports whether s holds an invisible character.
+func HasInvisible(s string) bool { return hasInvisible(s) }
+
 func hasInvisible(s string) bool {
 	for _, r := range s {
 		if Invisible(r) {

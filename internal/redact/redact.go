@@ -17,7 +17,9 @@
 // It keeps what the public needs to read the result: amounts, dates and
 // times, counts, tracking numbers (MB…/HL…), document and law citations,
 // department names, districts, streets and communities, the 12345 hotline and
-// the other official short numbers, 400/800 service numbers.
+// the other official short numbers, 400/800 service numbers, and the public
+// numbers passed in Options.PublicNumbers (a department's duty line, a
+// hall's phone), however they are written.
 //
 // The detectors read a normalised view of the text, so that a number split
 // by invisible characters (U+200B and the other format characters), by dots,
@@ -84,6 +86,11 @@ type Options struct {
 	// personal data: a department's public office number quoted in the reply,
 	// the name of a public official when the operator decides it may stay.
 	Allow []string
+	// PublicNumbers are phone numbers published for anyone to call — a
+	// department's duty line, a service hall's phone, a complaint line —
+	// kept wherever they occur, however they are written (compared by their
+	// digits; see public.go).
+	PublicNumbers []string
 }
 
 // Span is one removed piece of the original text.
@@ -142,6 +149,7 @@ type scan struct {
 	f         []rune // the text as the detectors read it (view.f)
 	v         *view
 	protected []bool // runes that no span may touch (nil when none)
+	pub       publicSet
 	cands     []candidate
 
 	// buffers reused by the number scanner
@@ -180,13 +188,14 @@ func Redact(text string, opts Options) Result {
 		return Result{Text: "", Spans: []Span{}}
 	}
 	orig := []rune(text)
-	spans := detect(orig, opts)
+	pub := newPublicSet(opts.PublicNumbers)
+	spans := detect(orig, opts, pub)
 	if len(spans) == 0 {
 		return Result{Text: string(orig), Spans: []Span{}}
 	}
 	out := apply(orig, spans)
 	for range maxPasses - 1 {
-		more := detect(out, opts)
+		more := detect(out, opts, pub)
 		if len(more) == 0 {
 			break
 		}
@@ -204,9 +213,9 @@ const maxPasses = 4
 // detectors read the text's view (invisible characters and marks dropped,
 // compatibility forms decomposed, folded); the spans they find are mapped
 // back to the original.
-func detect(orig []rune, opts Options) []Span {
+func detect(orig []rune, opts Options, pub publicSet) []Span {
 	v := newView(orig)
-	s := &scan{f: v.f, v: v}
+	s := &scan{f: v.f, v: v, pub: pub}
 
 	for _, a := range opts.Allow {
 		for _, m := range findAll(s.f, foldString(a), false) {
@@ -250,6 +259,9 @@ next:
 		}
 		for i := c.start; i < c.end; i++ {
 			taken[i] = true
+		}
+		if (c.kind == KindPhone || c.kind == KindLandline) && s.pub.has(c.kind, digitsOf(s.f[c.start:c.end])) {
+			continue // a public number: kept, and no other detector reads its digits
 		}
 		out = append(out, Span{Start: c.start, End: c.end, Kind: c.kind, Replacement: c.repl}) // Original: set by view.spans
 	}

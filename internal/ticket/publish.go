@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +33,76 @@ type Field struct {
 	Invisible map[string]int `json:"invisible"`
 }
 
+// Warning is a piece of a text about to be published, or published, that
+// looks like personal data: the operator's edits are published as written,
+// and checked.
+type Warning struct {
+	Field   string `json:"field"`   // title, content or reply
+	Kind    string `json:"kind"`    // one of the redact.Kind constants
+	Message string `json:"message"` // 可能含有个人手机号
+	Start   int    `json:"start"`   // rune offsets in the field's text
+	End     int    `json:"end"`
+	Text    string `json:"text"` // the text found (invisible characters shown as ⟨U+200B⟩)
+	// Masked tells that the span was masked at publication although the
+	// operator wrote it: a number split by invisible characters, which
+	// the operator could not see. Start and End are then offsets in the
+	// text as submitted.
+	Masked bool `json:"masked,omitempty"`
+}
+
+// warningMessages name what a warning's span may be.
+var warningMessages = map[string]string{
+	redact.KindPhone: "可能含有个人手机号", redact.KindLandline: "可能含有个人电话号码", redact.KindIDCard: "可能含有身份证号",
+	redact.KindPlate: "可能含有车牌号", redact.KindName: "可能含有个人姓名", redact.KindAddress: "可能含有详细门牌地址",
+	redact.KindEmail: "可能含有个人邮箱", redact.KindBankCard: "可能含有银行卡号", redact.KindAccount: "可能含有 QQ 号或微信号",
+	redact.KindSubmitter: "可能含有提交人的账号信息",
+}
+
+// check returns the warnings for the text of one field.
+func check(name, text string, opts redact.Options) []Warning {
+	out := []Warning{}
+	for _, sp := range redact.Redact(text, opts).Spans {
+		out = append(out, Warning{Field: name, Kind: sp.Kind, Message: warningMessage(sp.Kind), Start: sp.Start, End: sp.End, Text: sp.Original})
+	}
+	return out
+}
+
+func warningMessage(kind string) string {
+	if m := warningMessages[kind]; m != "" {
+		return m
+	}
+	return "可能含有个人信息"
+}
+
+// edited returns the operator's text as published: as written, without
+// invisible characters — except what invisible characters split apart (a
+// number the operator could not see, left over from the original), which is
+// masked and reported.
+func edited(name, text string, opts redact.Options) (string, []Warning) {
+	text = strings.TrimSpace(text)
+	var hidden []redact.Span
+	w := []Warning{}
+	for _, sp := range redact.Redact(text, opts).Spans {
+		if redact.HasInvisible(sp.Original) {
+			hidden = append(hidden, sp)
+			w = append(w, Warning{Field: name, Kind: sp.Kind, Message: warningMessage(sp.Kind) + "（被不可见字符拆开，已隐去）",
+				Start: sp.Start, End: sp.End, Text: redact.ShowInvisible(sp.Original), Masked: true})
+		}
+	}
+	if len(hidden) > 0 {
+		if t, err := redact.Apply(text, hidden); err == nil { // the spans are text's own: Apply does not fail
+			text = t
+		}
+	}
+	return strings.TrimSpace(redact.StripInvisible(text)), w
+}
+
+// Published is a published copy and what in it looks like personal data.
+type Published struct {
+	Publication
+	Warnings []Warning `json:"warnings"`
+}
+
 // Preview is the redacted copy proposed for publication.
 type Preview struct {
 	TrackingNo string `json:"tracking_no"`
@@ -42,6 +114,12 @@ type Preview struct {
 	// take no room on screen (zero-width spaces, soft hyphens…): the diff
 	// shows them as ⟨U+200B⟩.
 	HasInvisible bool `json:"has_invisible"`
+	// Warnings are what in the proposed copy still looks like personal
+	// data; usually none.
+	Warnings []Warning `json:"warnings"`
+	// Published is the copy published before, with its warnings (nil when
+	// the result is not yet public).
+	Published *Published `json:"published"`
 }
 
 // Publication is the copy anyone may read.
@@ -67,19 +145,24 @@ type Edits struct {
 	Reply   *string `json:"reply"`
 }
 
-func (s *Service) publishable(ctx context.Context, q db.Queryer, a Actor, no string) (*row, redact.Options, error) {
+// pubOptions are the redaction options of a ticket's texts: text for the
+// title, content and location (the resident's words), reply for the reply,
+// where the officials' names stay.
+type pubOptions struct{ text, reply redact.Options }
+
+func (s *Service) publishable(ctx context.Context, q db.Queryer, a Actor, no string) (*row, pubOptions, error) {
 	if !a.isOperator() {
-		return nil, redact.Options{}, ErrNotYours
+		return nil, pubOptions{}, ErrNotYours
 	}
 	r, _, _, err := s.load(ctx, q, a, no, false)
 	if err != nil {
-		return nil, redact.Options{}, err
+		return nil, pubOptions{}, err
 	}
 	if !r.PublicConsent {
-		return nil, redact.Options{}, ErrNoConsent
+		return nil, pubOptions{}, ErrNoConsent
 	}
 	if (r.Status != Visiting && r.Status != Closed) || r.Reply == "" {
-		return nil, redact.Options{}, ErrNotAnswered
+		return nil, pubOptions{}, ErrNotAnswered
 	}
 	opts := redact.Options{}
 	if name, err := s.box.Decrypt(r.CallerNameEnc); err == nil && name != "" {
@@ -94,12 +177,29 @@ func (s *Service) publishable(ctx context.Context, q db.Queryer, a Actor, no str
 			opts.SubmitterIdentity = append(opts.SubmitterIdentity, who.OpenID, who.Nickname)
 		}
 	}
-	return r, opts, nil
+	if opts.PublicNumbers, err = s.publicNumbers(ctx, q); err != nil {
+		return nil, pubOptions{}, err
+	}
+	officials, err := officialNames(ctx, q, r)
+	if err != nil {
+		return nil, pubOptions{}, err
+	}
+	// The names in the resident's words are personal everywhere; an
+	// official's name that is one of them, or part of one, is not kept.
+	opts = learnNames(opts, r.Title, r.Content, r.LocationText)
+	reply := opts
+	reply.Allow = slices.DeleteFunc(officials, func(o string) bool {
+		return slices.ContainsFunc(opts.KnownNames, func(k string) bool { return strings.Contains(k, o) || strings.Contains(o, k) })
+	})
+	reply = learnNames(reply, r.Reply)
+	opts.KnownNames = reply.KnownNames
+	return r, pubOptions{text: opts, reply: reply}, nil
 }
 
 // learnNames adds to opts the personal names found in any of texts (a name
 // given after 我叫 in the content must also go from the reply).
 func learnNames(opts redact.Options, texts ...string) redact.Options {
+	opts.KnownNames = slices.Clone(opts.KnownNames)
 	for _, t := range texts {
 		for _, sp := range redact.Redact(t, opts).Spans {
 			if sp.Kind == redact.KindName && len([]rune(sp.Original)) >= 2 {
@@ -122,32 +222,53 @@ func (s *Service) PreviewPublication(ctx context.Context, a Actor, no string) (*
 	if err != nil {
 		return nil, err
 	}
-	opts = learnNames(opts, r.Title, r.Content, r.Reply, r.LocationText)
-	p := &Preview{TrackingNo: r.TrackingNo, Title: field(r.Title, opts), Content: field(r.Content, opts),
-		Reply: field(r.Reply, opts), Location: field(r.LocationText, opts)}
+	p := &Preview{TrackingNo: r.TrackingNo, Title: field(r.Title, opts.text), Content: field(r.Content, opts.text),
+		Reply: field(r.Reply, opts.reply), Location: field(r.LocationText, opts.text)}
 	for _, f := range []Field{p.Title, p.Content, p.Reply, p.Location} {
 		p.HasInvisible = p.HasInvisible || len(f.Invisible) > 0
+	}
+	p.Warnings = opts.check(p.Title.Redacted, p.Content.Redacted, p.Reply.Redacted)
+	switch pub, err := s.PublicGet(ctx, no); {
+	case err == nil:
+		p.Published = &Published{Publication: *pub, Warnings: opts.check(pub.Title, pub.Content, pub.Reply)}
+	case !errors.Is(err, ErrNotFound):
+		return nil, err
 	}
 	return p, nil
 }
 
-// Publish stores the redacted copy (with the operator's edits, redacted once
-// more so that nothing personal slips back in, and without invisible
-// characters) for anyone to read.
-func (s *Service) Publish(ctx context.Context, a Actor, no string, e Edits) (*Publication, error) {
+// check returns the warnings for a copy's title, content and reply.
+func (o pubOptions) check(title, content, reply string) []Warning {
+	w := check("title", title, o.text)
+	w = append(w, check("content", content, o.text)...)
+	return append(w, check("reply", reply, o.reply)...)
+}
+
+// Publish stores the copy for anyone to read: each text the operator edited
+// as edited, the others as redacted automatically, all without invisible
+// characters. The operator's text is never masked again — they may have
+// restored a public number on purpose — but it is checked: what in the
+// published copy looks like personal data comes back as warnings. Only a
+// number the operator could not see, split by invisible characters, is
+// masked, and reported as a warning with Masked set.
+func (s *Service) Publish(ctx context.Context, a Actor, no string, e Edits) (*Published, error) {
+	var warnings []Warning
 	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
 		r, opts, err := s.publishable(ctx, tx, a, no)
 		if err != nil {
 			return err
 		}
-		opts = learnNames(opts, r.Title, r.Content, r.Reply, r.LocationText)
-		pick := func(orig string, edit *string) string {
+		var masked []Warning
+		pick := func(name, orig string, edit *string, o redact.Options) string {
 			if edit != nil {
-				orig = *edit
+				text, w := edited(name, *edit, o)
+				masked = append(masked, w...)
+				return text
 			}
-			return strings.TrimSpace(redact.StripInvisible(redact.Redact(strings.TrimSpace(orig), opts).Text))
+			return strings.TrimSpace(redact.StripInvisible(redact.Redact(strings.TrimSpace(orig), o).Text))
 		}
-		title, content, reply := pick(r.Title, e.Title), pick(r.Content, e.Content), pick(r.Reply, e.Reply)
+		title, content := pick("title", r.Title, e.Title, opts.text), pick("content", r.Content, e.Content, opts.text)
+		reply := pick("reply", r.Reply, e.Reply, opts.reply)
 		f := map[string]string{}
 		textLen(f, "title", title, 2, 60)
 		textLen(f, "content", content, 2, 3000)
@@ -171,13 +292,31 @@ func (s *Service) Publish(ctx context.Context, a Actor, no string, e Edits) (*Pu
 		if err := insertTimeline(ctx, tx, r.ID, a, "publish", r.Status, r.Status, "办理结果已公开", true, now); err != nil {
 			return err
 		}
+		warnings = append(masked, opts.check(title, content, reply)...)
 		return audit.Record(ctx, tx, audit.Entry{ActorKind: "staff", ActorID: a.ID, ActorName: a.Name, Action: "ticket.publish",
-			TargetType: "ticket", TargetID: r.TrackingNo})
+			TargetType: "ticket", TargetID: r.TrackingNo, Detail: publishDetail(e, warnings)})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.PublicGet(ctx, no)
+	p, err := s.PublicGet(ctx, no)
+	if err != nil {
+		return nil, err
+	}
+	return &Published{Publication: *p, Warnings: warnings}, nil
+}
+
+// publishDetail records for the audit log which texts the operator edited
+// and how many warnings the published copy had (never the texts).
+func publishDetail(e Edits, w []Warning) string {
+	var edited []string
+	for name, t := range map[string]*string{"title": e.Title, "content": e.Content, "reply": e.Reply} {
+		if t != nil {
+			edited = append(edited, name)
+		}
+	}
+	slices.Sort(edited)
+	return fmt.Sprintf("edited=%s warnings=%d", strings.Join(edited, ","), len(w))
 }
 
 const publicColumns = `p.ticket_id, p.tracking_no, p.kind, p.category, p.department_id, d.name AS department, p.title, p.content,
