@@ -115,6 +115,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	a.idem = idempotency.NewStore(a.db, box, cfg.Idempotency.TTL.D()).WithClaimLease(cfg.Idempotency.ClaimLease.D())
 	a.guides = guide.NewService(a.db, log, guide.Options{SharedCache: a.cache,
 		DetailTTL: cfg.Guides.CacheTTL.D(), LocalTTL: cfg.Guides.LocalCacheTTL.D()})
+	a.guides.SetSearchCutoff(cfg.Guides.SearchCutoff)
 	if err := a.guides.Load(ctx); err != nil {
 		return nil, err
 	}

@@ -165,6 +165,10 @@ type Guides struct {
 	SyncInterval  Duration `yaml:"sync_interval"`
 	CacheTTL      Duration `yaml:"cache_ttl"`       // a version in the shared cache
 	LocalCacheTTL Duration `yaml:"local_cache_ttl"` // and in the in-process layer (production)
+	// SearchCutoff drops the search results scoring below this share of the
+	// best result (0 keeps every match): a word found in the titles of a few
+	// guides no longer answers every guide that merely lists it in its materials.
+	SearchCutoff float64 `yaml:"search_cutoff"`
 }
 
 // Policies configures the policy catalogue, its caches and what policy
@@ -365,7 +369,7 @@ func Defaults(profile string) Config {
 			ReminderBefore: Duration(time.Hour), SlotsCacheTTL: Duration(2 * time.Second),
 			PerPerson: Rule{Limit: 10, Window: Duration(time.Minute)}, PerIP: Rule{Limit: 300, Window: Duration(time.Minute)},
 			SweepInterval: Duration(time.Minute)},
-		Guides: Guides{SyncInterval: Duration(500 * time.Millisecond), CacheTTL: Duration(time.Hour), LocalCacheTTL: Duration(time.Minute)},
+		Guides: Guides{SyncInterval: Duration(500 * time.Millisecond), CacheTTL: Duration(time.Hour), LocalCacheTTL: Duration(time.Minute), SearchCutoff: 0.4},
 		Jobs:   Jobs{Workers: 10, PollInterval: Duration(500 * time.Millisecond), PurgeInterval: Duration(time.Hour), RunInServe: true, RescueStuckAfter: Duration(10 * time.Minute)},
 		Policies: Policies{SyncInterval: Duration(500 * time.Millisecond), CacheTTL: Duration(time.Hour), LocalCacheTTL: Duration(time.Minute),
 			VideoHosts: []string{"v.qq.com", "player.bilibili.com"}},
@@ -572,6 +576,9 @@ func (c Config) Validate() error {
 	}
 	if c.Guides.SyncInterval <= 0 {
 		problems = append(problems, "guides.sync_interval must be positive")
+	}
+	if c.Guides.SearchCutoff < 0 || c.Guides.SearchCutoff >= 1 {
+		problems = append(problems, "guides.search_cutoff must be at least 0 and below 1")
 	}
 	if c.Policies.SyncInterval <= 0 {
 		problems = append(problems, "policies.sync_interval must be positive")

@@ -17,6 +17,14 @@ var ErrBadCursor = paging.ErrBadCursor
 // maxSearchResults bounds how deep a search can be paged.
 const maxSearchResults = 200
 
+// DefaultSearchCutoff is guides.search_cutoff's default: results scoring
+// below this share of the best result are dropped.
+const DefaultSearchCutoff = 0.4
+
+// SetSearchCutoff drops, from every later search, the results scoring below
+// ratio times the best one (0 keeps every match; see search.Index.SetCutoff).
+func (s *Service) SetSearchCutoff(ratio float64) { s.cat.index.SetCutoff(ratio) }
+
 // ListQuery is a resident's listing or search.
 type ListQuery struct {
 	Q      string

@@ -36,6 +36,7 @@ func TestSearchQuality(t *testing.T) {
 	rankings := map[db.Dialect][]string{}
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		s, _ := newService(t, d)
+		s.SetSearchCutoff(guide.DefaultSearchCutoff) // as shipped (guides.search_cutoff)
 		rows, err := guide.ParseJSON(seeddata.GuidesJSON)
 		if err != nil {
 			t.Fatal(err)

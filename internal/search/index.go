@@ -69,6 +69,7 @@ type Index struct {
 	byKey    map[string]int32
 	postings map[string][]posting
 	garbage  int
+	cutoff   float64 // see SetCutoff
 }
 
 // New returns an empty index.
@@ -184,7 +185,9 @@ func (ix *Index) Search(q string, accept func(key string) bool, limit int) ([]Hi
 // word of the query (or one of its alternatives) must be found; a word found
 // nowhere is ignored. Title matches rank above keywords, keywords above the
 // rest. Ties go to the shorter title, then the key. Only the best limit hits
-// are kept; titles are not highlighted (see Results.Highlight).
+// are kept, and of those only the ones above the cut-off (see SetCutoff);
+// scores are rounded to two decimals; titles are not highlighted (see
+// Results.Highlight).
 func (ix *Index) Rank(q string, accept func(key string) bool, limit int) (Results, error) {
 	words, err := parseQuery(q)
 	if err != nil {
@@ -254,8 +257,9 @@ func (ix *Index) Rank(q string, accept func(key string) bool, limit int) (Result
 		}
 	}
 	for _, c := range cands {
-		res.Hits = append(res.Hits, Hit{Key: c.e.key, Score: c.score})
+		res.Hits = append(res.Hits, Hit{Key: c.e.key, Score: roundScore(c.score)})
 	}
+	res.Hits = cut(res.Hits, ix.cutoff)
 	return res, nil
 }
 
