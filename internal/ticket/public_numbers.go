@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"govapp/internal/platform/db"
 )
@@ -79,5 +81,6 @@ func officialNames(ctx context.Context, q db.Queryer, r *row) ([]string, error) 
 	if err := q.SelectContext(ctx, &names, q.Rebind(qs), dept, r.ID); err != nil {
 		return nil, fmt.Errorf("ticket: official names: %w", db.MapError(err, nil, nil))
 	}
-	return names, nil
+	// A one-character name would keep that character everywhere in the reply.
+	return slices.DeleteFunc(names, func(n string) bool { return utf8.RuneCountInString(strings.TrimSpace(n)) < 2 }), nil
 }
