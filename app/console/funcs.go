@@ -25,7 +25,7 @@ var (
 		"submit": "提交", "accept": "受理", "reject": "不予受理", "withdraw": "撤回", "answer": "直接答复", "dispatch": "派单",
 		"sign": "签收", "return": "退单", "ask_info": "请补充信息", "provide_info": "补充信息", "request_extension": "申请延期",
 		"approve_extension": "同意延期", "reply": "答复", "review_pass": "审核通过", "review_fail": "审核退回", "rate": "评价",
-		"auto_close": "自动办结", "merge": "合并", "merge_child": "并入重复诉求", "publish": "公开办理结果",
+		"auto_close": "自动办结", "merge": "合并", "merge_child": "并入重复诉求", "publish": "公开办理结果", "callback": "电话回访",
 	}
 	roleNames = map[account.Role]string{
 		account.RoleOperator: "话务员", account.RoleHandler: "承办单位经办人", account.RoleClerk: "窗口人员",

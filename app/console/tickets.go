@@ -110,7 +110,7 @@ func (c *Console) RecordCall(ctx *fiber.Ctx) error {
 type actionForm struct {
 	Action   ticket.Action
 	Label    string
-	Fields   []string // note, reply, internal_note, department, days, parent
+	Fields   []string // note, reply, internal_note, department, dispatch_note, edit_reply, callback, days, parent
 	Note     string   // label of the note field
 	Confirm  string
 	operator bool // taken by operators; otherwise by the lead department's handlers
@@ -119,12 +119,13 @@ type actionForm struct {
 // actionForms lists the actions in the order the page shows them.
 var actionForms = []actionForm{
 	{Action: ticket.ActAccept, Label: "受理", operator: true},
-	{Action: ticket.ActDispatch, Label: "派单", Fields: []string{"department"}, operator: true},
+	{Action: ticket.ActDispatch, Label: "派单", Fields: []string{"department", "dispatch_note"}, operator: true},
 	{Action: ticket.ActAnswer, Label: "直接答复（咨询）", Fields: []string{"reply"}, operator: true},
 	{Action: ticket.ActReject, Label: "不予受理", Fields: []string{"note"}, Note: "不予受理的理由", Confirm: "确定不予受理？", operator: true},
-	{Action: ticket.ActReviewPass, Label: "审核通过，答复送达诉求人", operator: true},
+	{Action: ticket.ActReviewPass, Label: "审核通过，答复送达诉求人", Fields: []string{"edit_reply"}, operator: true},
 	{Action: ticket.ActReviewFail, Label: "审核退回承办单位", Fields: []string{"note"}, Note: "退回理由", operator: true},
 	{Action: ticket.ActApproveExtension, Label: "同意延期", operator: true},
+	{Action: ticket.ActCallback, Label: "登记电话回访结果", Fields: []string{"callback"}, operator: true},
 	{Action: ticket.ActMerge, Label: "合并到主工单", Fields: []string{"parent"}, Confirm: "确定合并？合并后本工单不再单独办理。", operator: true},
 	{Action: ticket.ActSign, Label: "签收"},
 	{Action: ticket.ActReply, Label: "答复", Fields: []string{"reply", "internal_note"}},
@@ -149,6 +150,11 @@ func offered(p account.Principal, t *ticket.Ticket) []actionForm {
 		case !ok[f.Action] || !allowed(p.Role, []account.Role{who}):
 		case f.Action == ticket.ActApproveExtension && (t.Extension == nil || t.Extension.Approved):
 		case f.Action == ticket.ActRequestExtension && t.Extension != nil:
+		case f.Action == ticket.ActCallback && !t.PhonedIn(): // the resident rates in the app
+		case f.Action == ticket.ActDispatch && t.Status == ticket.Dispatched:
+			re := f
+			re.Label = "改派（尚未签收）"
+			out = append(out, re)
 		default:
 			out = append(out, f)
 		}
@@ -157,16 +163,18 @@ func offered(p account.Principal, t *ticket.Ticket) []actionForm {
 }
 
 type ticketView struct {
-	T           *ticket.Ticket
-	Timeline    []ticket.Entry
-	Actions     []actionForm
-	Departments []account.Department
-	DeptNames   map[int64]string
-	Duplicates  []ticket.Duplicate
-	Operator    bool
-	CanPublish  bool
-	Failed      ticket.Action
-	Form        map[string]string
+	T            *ticket.Ticket
+	Timeline     []ticket.Entry
+	Actions      []actionForm
+	Departments  []account.Department
+	DeptNames    map[int64]string
+	Duplicates   []ticket.Duplicate
+	Operator     bool
+	CanPublish   bool
+	Failed       ticket.Action
+	Form         map[string]string
+	Suggested    *ticket.Suggestion // the lead department suggested for a dispatch
+	DispatchNote string             // the operator's latest 派单意见 (for the handler)
 }
 
 // Ticket shows a ticket with its timeline and the actions allowed now.
@@ -194,7 +202,17 @@ func (c *Console) ticketPage(ctx *fiber.Ctx, status int, failed ticket.Action, a
 	for _, d := range v.Departments {
 		v.DeptNames[d.ID] = d.Name
 	}
+	v.DispatchNote = dispatchNote(tl)
 	for _, a := range v.Actions {
+		if a.Action == ticket.ActDispatch {
+			sg, found, err := c.d.Tickets.SuggestDepartment(ctx.UserContext(), act, no)
+			if err != nil {
+				return c.fail(ctx, err)
+			}
+			if found {
+				v.Suggested = &sg
+			}
+		}
 		if a.Action == ticket.ActMerge {
 			if v.Duplicates, err = c.d.Tickets.Duplicates(ctx.UserContext(), act, no); err != nil {
 				return c.fail(ctx, err)
@@ -203,7 +221,7 @@ func (c *Console) ticketPage(ctx *fiber.Ctx, status int, failed ticket.Action, a
 	}
 	var opts []func(*page)
 	if actErr != nil {
-		for _, k := range []string{"note", "reply", "internal_note", "days", "parent", "department_id"} {
+		for _, k := range []string{"note", "reply", "internal_note", "days", "parent", "department_id", "satisfied", "resolved"} {
 			v.Form[k] = ctx.FormValue(k)
 		}
 		opts = append(opts, c.withError(actErr))
@@ -217,7 +235,8 @@ func (c *Console) Act(ctx *fiber.Ctx) error {
 	action := ticket.Action(ctx.Params("action"))
 	in := ticket.ActInput{Note: ctx.FormValue("note"), Reply: ctx.FormValue("reply"), InternalNote: ctx.FormValue("internal_note"),
 		DepartmentID: formInt(ctx, "department_id"), CoDepartments: formInts(ctx, "co_departments"),
-		Days: int(formInt(ctx, "days")), ParentNo: strings.TrimSpace(ctx.FormValue("parent"))}
+		Days: int(formInt(ctx, "days")), ParentNo: strings.TrimSpace(ctx.FormValue("parent")),
+		Satisfied: formYesNo(ctx, "satisfied"), Resolved: formYesNo(ctx, "resolved")}
 	no := ctx.Params("no")
 	t, err := c.d.Tickets.Act(ctx.UserContext(), ticket.ActorOf(me(ctx)), no, action, in)
 	if err != nil {

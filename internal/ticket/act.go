@@ -31,7 +31,10 @@ type ActInput struct {
 
 func (s *Service) checkNeeds(r rule, in *ActInput) error {
 	f := map[string]string{}
-	in.Note, in.Reply, in.InternalNote = strings.TrimSpace(in.Note), strings.TrimSpace(in.Reply), strings.TrimSpace(in.InternalNote)
+	// a browser sends a textarea's line breaks as CRLF: a reviewer who passes
+	// the reply unchanged must not count as having edited it
+	crlf := strings.NewReplacer("\r\n", "\n")
+	in.Note, in.Reply, in.InternalNote = strings.TrimSpace(in.Note), strings.TrimSpace(crlf.Replace(in.Reply)), strings.TrimSpace(in.InternalNote)
 	for _, need := range r.needs {
 		switch need {
 		case "note":
