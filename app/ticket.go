@@ -161,7 +161,7 @@ func (a *App) opsTickets(c *fiber.Ctx) error {
 		return err
 	}
 	f := ticket.Filter{Status: c.Query("status"), Channel: c.Query("channel"), Kind: c.Query("kind"), Text: c.Query("q"),
-		Overdue: c.QueryBool("overdue")}
+		Overdue: c.QueryBool("overdue"), CallerPhone: c.Query("caller_phone"), Sort: c.Query("sort")}
 	if d := c.Query("department_id"); d != "" {
 		if f.DepartmentID, err = strconv.ParseInt(d, 10, 64); err != nil || f.DepartmentID <= 0 {
 			return errs.InvalidField("department_id", "须为正整数")

@@ -18,7 +18,7 @@ var kindOrder = []string{ticket.KindConsultation, ticket.KindHelp, ticket.KindCo
 
 type queueRow struct {
 	ticket.Summary
-	SLA sla
+	SLA stepSLA
 }
 
 type queueView struct {
@@ -31,11 +31,16 @@ type queueView struct {
 	NextURL  string // the next page with the same filter
 }
 
-// Queue lists tickets: everything for operators, the department's subtree for
-// handlers, filtered by status, channel, kind, text and overdue.
+// Queue lists tickets, most urgent first unless asked for the newest:
+// everything for operators, the department's subtree for handlers, filtered
+// by status, channel, kind, text (a phone number finds its caller's tickets)
+// and overdue.
 func (c *Console) Queue(ctx *fiber.Ctx) error {
 	f := ticket.Filter{Status: ctx.Query("status"), Channel: ctx.Query("channel"), Kind: ctx.Query("kind"),
-		Text: strings.TrimSpace(ctx.Query("q")), Overdue: ctx.Query("overdue") != ""}
+		Text: strings.TrimSpace(ctx.Query("q")), Overdue: ctx.Query("overdue") != "", Sort: ticket.SortUrgent}
+	if ctx.Query("sort") == ticket.SortNewest {
+		f.Sort = ticket.SortNewest
+	}
 	if len([]rune(f.Text)) > 64 {
 		f.Text = string([]rune(f.Text)[:64])
 	}
@@ -45,11 +50,11 @@ func (c *Console) Queue(ctx *fiber.Ctx) error {
 	}
 	v := queueView{Next: next, Filter: f, Statuses: ticket.Statuses, Kinds: kindOrder, Operator: isOperator(me(ctx))}
 	for _, r := range rows {
-		v.Rows = append(v.Rows, queueRow{Summary: r, SLA: c.countdown(r.ReplyDueAt, r.Overdue, r.Status)})
+		v.Rows = append(v.Rows, queueRow{Summary: r, SLA: currentSLA(r.CurrentDeadline, r.Overdue)})
 	}
 	if next != "" {
 		q := url.Values{"cursor": {next}}
-		for k, val := range map[string]string{"status": f.Status, "channel": f.Channel, "kind": f.Kind, "q": f.Text} {
+		for k, val := range map[string]string{"status": f.Status, "channel": f.Channel, "kind": f.Kind, "q": f.Text, "sort": f.Sort} {
 			if val != "" {
 				q.Set(k, val)
 			}
@@ -74,12 +79,19 @@ type callView struct {
 	Kinds      []string
 	Categories []string
 	F          map[string]string
+	History    *callerHistoryView // the caller's earlier tickets, once the phone is known
 }
 
-// NewCall shows the form an operator records a phone call with.
+// NewCall shows the form an operator records a phone call with (?phone=
+// fills the number in and shows the caller's earlier tickets).
 func (c *Console) NewCall(ctx *fiber.Ctx) error {
+	phone := ctx.Query("phone")
+	h, err := c.callerHistory(ctx, phone)
+	if err != nil {
+		return c.fail(ctx, err)
+	}
 	return c.render(ctx, fiber.StatusOK, "call", "登记来电", callView{Kinds: kindOrder, Categories: c.d.TicketRules.Categories,
-		F: map[string]string{"kind": ticket.KindConsultation}})
+		F: map[string]string{"kind": ticket.KindConsultation, "contact_phone": phone}, History: h})
 }
 
 var callFields = []string{"caller_name", "contact_phone", "kind", "priority", "category", "title", "content", "location",
@@ -101,7 +113,11 @@ func (c *Console) RecordCall(ctx *fiber.Ctx) error {
 		for _, k := range callFields {
 			f[k] = ctx.FormValue(k)
 		}
-		return c.render(ctx, status, "call", "登记来电", callView{Kinds: kindOrder, Categories: c.d.TicketRules.Categories, F: f}, c.withError(err))
+		h, herr := c.callerHistory(ctx, f["contact_phone"])
+		if herr != nil {
+			return c.fail(ctx, herr)
+		}
+		return c.render(ctx, status, "call", "登记来电", callView{Kinds: kindOrder, Categories: c.d.TicketRules.Categories, F: f, History: h}, c.withError(err))
 	}
 	return back(ctx, "/console/tickets/"+t.TrackingNo, "ok", "已登记来电，工单编号 "+t.TrackingNo)
 }

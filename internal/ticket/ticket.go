@@ -106,6 +106,9 @@ type Ticket struct {
 	Attachments   []int64    `json:"attachments"`
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
+
+	// CurrentDeadline is the deadline of the step the ticket waits on now (nil when none).
+	CurrentDeadline *CurrentDeadline `json:"current_deadline"`
 }
 
 // Extension is a handler's request for more time, approved once by an operator.

@@ -2,6 +2,8 @@ package ticket
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +11,7 @@ import (
 
 	"govapp/internal/account"
 	"govapp/internal/platform/db"
+	"govapp/internal/platform/errs"
 	"govapp/internal/platform/paging"
 	"govapp/internal/platform/pii"
 )
@@ -54,7 +57,7 @@ func (s *Service) view(ctx context.Context, a Actor, r *row, co []int64) (*Ticke
 	if r.Rating.Valid {
 		t.Rating = int(r.Rating.Int64)
 	}
-	if err := s.identify(a, r, t); err != nil {
+	if err := s.identify(ctx, a, r, t); err != nil {
 		return nil, err
 	}
 	if !a.isResident() {
@@ -75,6 +78,7 @@ func (s *Service) view(ctx context.Context, a Actor, r *row, co []int64) (*Ticke
 		}
 	}
 	t.Deadlines = s.deadlines(r)
+	t.CurrentDeadline = s.currentDeadline(r.Status, r.AcceptDueAt, r.SignDueAt, r.ReplyDueAt, r.PausedAt)
 	var err error
 	if t.Attachments, err = attachmentIDs(ctx, s.db, r.ID); err != nil {
 		return nil, err
@@ -85,8 +89,9 @@ func (s *Service) view(ctx context.Context, a Actor, r *row, co []int64) (*Ticke
 // identify fills in who filed the ticket, as far as a may know it: nothing
 // of an anonymous ticket's submitter for its handlers (seesIdentity), the
 // phone masked for those who may not read it in full, the caller's name for
-// staff.
-func (s *Service) identify(a Actor, r *row, t *Ticket) error {
+// staff. A resident who left the contact phone empty is reached on their
+// verified phone.
+func (s *Service) identify(ctx context.Context, a Actor, r *row, t *Ticket) error {
 	if !a.seesIdentity(r) {
 		return nil
 	}
@@ -94,6 +99,11 @@ func (s *Service) identify(a Actor, r *row, t *Ticket) error {
 	phone, err := s.box.Decrypt(r.ContactPhoneEnc)
 	if err != nil {
 		return err
+	}
+	if phone == "" && r.SubmitterID.Valid {
+		if phone, err = s.verifiedPhone(ctx, r.SubmitterID.Int64); err != nil {
+			return err
+		}
 	}
 	if a.seesPhone(r) {
 		t.ContactPhone = phone
@@ -133,6 +143,94 @@ func (s *Service) deadlines(r *row) Deadlines {
 	left := c.WorkingTimeBetween(now, next)
 	if now.After(next) {
 		left = -c.WorkingTimeBetween(next, now)
+		d.Overdue = true
+	}
+	d.SecondsLeft = int64(left / time.Second)
+	d.TimeLeft = humanWorking(left)
+	return d
+}
+
+// verifiedPhone returns the resident's verified phone, or "".
+func (s *Service) verifiedPhone(ctx context.Context, residentID int64) (string, error) {
+	var enc []byte
+	err := s.db.GetContext(ctx, &enc, s.db.Rebind(`SELECT phone_enc FROM residents WHERE id = ? AND phone_verified_at IS NOT NULL`), residentID)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && len(enc) == 0) {
+		return "", nil
+	}
+	if err != nil {
+		return "", db.MapError(err, nil, nil)
+	}
+	return s.box.Decrypt(enc)
+}
+
+// Steps of a ticket's current deadline.
+const (
+	StepAccept = "accept" // 受理（热线 2 工作小时）
+	StepSign   = "sign"   // 承办单位签收
+	StepReply  = "reply"  // 承办单位答复
+	StepReview = "review" // 话务员审核答复（答复时限仍在计）
+)
+
+// StepLabels names the steps in Chinese.
+var StepLabels = map[string]string{StepAccept: "受理", StepSign: "签收", StepReply: "答复", StepReview: "审核答复"}
+
+// CurrentDeadline is the deadline of the step the ticket waits on now, with
+// the working time left to it.
+type CurrentDeadline struct {
+	Step        string    `json:"step" enums:"accept,sign,reply,review"`
+	StepLabel   string    `json:"step_label"`
+	DueAt       time.Time `json:"due_at"`
+	Paused      bool      `json:"paused"`       // need_info: the clock stands still
+	Overdue     bool      `json:"overdue"`      // past due_at
+	SecondsLeft int64     `json:"seconds_left"` // working seconds left (negative when overdue)
+	TimeLeft    string    `json:"time_left"`    // e.g. "1小时20分", "超期 2天1小时"
+}
+
+// stepOf returns the step a ticket in status waits on and which of its
+// deadlines applies ("" when none does).
+func stepOf(st Status) string {
+	switch st {
+	case Submitted:
+		return StepAccept
+	case Dispatched:
+		return StepSign
+	case Accepted, Returned, Handling, NeedInfo:
+		return StepReply
+	case Replied:
+		return StepReview
+	}
+	return ""
+}
+
+// currentDueSQL is the current step's deadline in SQL (as stepOf).
+const currentDueSQL = `(CASE WHEN t.status = 'submitted' THEN t.accept_due_at WHEN t.status = 'dispatched' THEN t.sign_due_at
+	WHEN t.status IN ('accepted', 'returned', 'handling', 'need_info', 'replied') THEN t.reply_due_at END)`
+
+// currentDeadline returns the deadline of the step the ticket waits on, or
+// nil when it waits on none (closed, rejected, visiting…).
+func (s *Service) currentDeadline(st Status, accept, sign, reply, paused sql.NullTime) *CurrentDeadline {
+	step := stepOf(st)
+	var due sql.NullTime
+	switch step {
+	case StepAccept:
+		due = accept
+	case StepSign:
+		due = sign
+	case StepReply, StepReview:
+		due = reply
+	}
+	if !due.Valid {
+		return nil
+	}
+	d := &CurrentDeadline{Step: step, StepLabel: StepLabels[step], DueAt: due.Time, Paused: st == NeedInfo}
+	now := s.now()
+	if d.Paused && paused.Valid {
+		now = paused.Time
+	}
+	c := s.clock()
+	left := c.WorkingTimeBetween(now, due.Time)
+	if now.After(due.Time) {
+		left = -c.WorkingTimeBetween(due.Time, now)
 		d.Overdue = true
 	}
 	d.SecondsLeft = int64(left / time.Second)
@@ -199,7 +297,19 @@ type Filter struct {
 	DueBefore    time.Time
 	Text         string
 	Held         *bool
+	// CallerPhone lists a caller's tickets: those filed with this contact
+	// phone or by the resident whose verified phone it is (operators only).
+	CallerPhone string
+	// Sort is SortUrgent (the default: overdue first, then the soonest
+	// deadline of the current step) or SortNewest.
+	Sort string
 }
+
+// Queue orders.
+const (
+	SortUrgent = "urgent"
+	SortNewest = "newest"
+)
 
 // Summary is a ticket in a list.
 type Summary struct {
@@ -216,6 +326,13 @@ type Summary struct {
 	Overdue    bool       `db:"overdue" json:"overdue"`
 	CreatedAt  time.Time  `db:"created_at" json:"created_at"`
 	ID         int64      `db:"id" json:"-"`
+
+	// CurrentDeadline is the deadline of the step the ticket waits on now (nil when none).
+	CurrentDeadline *CurrentDeadline `db:"-" json:"current_deadline"`
+
+	AcceptDueAt sql.NullTime `db:"accept_due_at" json:"-"`
+	SignDueAt   sql.NullTime `db:"sign_due_at" json:"-"`
+	PausedAt    sql.NullTime `db:"paused_at" json:"-"`
 }
 
 // ErrBadCursor is returned for a cursor this server did not issue.
@@ -232,12 +349,47 @@ func parseCursor(c string) (int64, error) {
 	return n, nil
 }
 
-// List returns the staff queue newest first: operators see everything,
-// handlers their department's subtree (lead or co-department).
+// phoneMatch matches the tickets of a phone (by its keyed hash): filed with
+// it as the contact phone, or by the resident who verified it.
+const phoneMatch = `(t.contact_phone_hash = ? OR EXISTS (SELECT 1 FROM residents pr WHERE pr.id = t.submitter_id
+	AND pr.phone_hash = ? AND pr.phone_verified_at IS NOT NULL))`
+
+// phoneHash returns the look-up hash of p if it is a phone number.
+func (s *Service) phoneHash(p string) (string, bool) {
+	n, err := normalizePhone(p)
+	if err != nil {
+		return "", false
+	}
+	return s.box.Hash("phone", n), true
+}
+
+// List returns the staff queue, most urgent first (or newest first):
+// operators see everything, handlers their department's subtree (lead or
+// co-department). Text that is a phone number also finds the tickets of that
+// phone, except anonymous ones for handlers.
 func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, limit int) ([]Summary, string, error) {
-	before, err := parseCursor(cursor)
+	switch f.Sort {
+	case "":
+		f.Sort = SortUrgent
+	case SortUrgent, SortNewest:
+	default:
+		return nil, "", errs.InvalidField("sort", "须为 urgent 或 newest")
+	}
+	var before, offset int64
+	var err error
+	if f.Sort == SortNewest {
+		before, err = parseCursor(cursor)
+	} else if cursor != "" {
+		offset, err = parseCursor(strings.TrimPrefix(cursor, "p"))
+		if !strings.HasPrefix(cursor, "p") {
+			err = ErrBadCursor
+		}
+	}
 	if err != nil {
 		return nil, "", err
+	}
+	if f.CallerPhone != "" && !a.isOperator() {
+		return nil, "", ErrNotYours
 	}
 	var where []string
 	var args []any
@@ -276,29 +428,67 @@ func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, li
 	}
 	if f.Text != "" {
 		like := "%" + escapeLike(f.Text) + "%"
-		add(`(t.title LIKE ? ESCAPE '\' OR t.content LIKE ? ESCAPE '\' OR t.tracking_no = ?)`, like, like, f.Text)
+		cond := `t.title LIKE ? ESCAPE '\' OR t.content LIKE ? ESCAPE '\' OR t.tracking_no = ?`
+		vals := []any{like, like, f.Text}
+		if h, ok := s.phoneHash(f.Text); ok {
+			if a.isOperator() {
+				cond += ` OR ` + phoneMatch
+			} else { // an anonymous ticket's handlers may not learn who filed it
+				cond += ` OR (t.anonymous = FALSE AND ` + phoneMatch + `)`
+			}
+			vals = append(vals, h, h)
+		}
+		add(`(`+cond+`)`, vals...)
+	}
+	if f.CallerPhone != "" {
+		h, ok := s.phoneHash(f.CallerPhone)
+		if !ok {
+			return nil, "", errs.InvalidField("caller_phone", "不是有效的电话号码")
+		}
+		add(phoneMatch, h, h)
 	}
 	if f.Held != nil {
 		add(`t.held = ?`, *f.Held)
 	}
 	q := `SELECT t.id, t.tracking_no, t.channel, t.kind, t.priority, t.category, t.title, t.status, t.held, d.name AS department,
-		t.reply_due_at, (t.overdue_at IS NOT NULL) AS overdue, t.created_at
+		t.reply_due_at, (t.overdue_at IS NOT NULL) AS overdue, t.created_at, t.accept_due_at, t.sign_due_at, t.paused_at
 		FROM tickets t LEFT JOIN departments d ON d.id = t.department_id`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	q += ` ORDER BY t.id DESC LIMIT ?`
-	args = append(args, limit)
+	if f.Sort == SortNewest {
+		q += ` ORDER BY t.id DESC LIMIT ?`
+		args = append(args, limit)
+	} else {
+		// tickets waiting on no step last; flagged overdue first; then the
+		// soonest deadline, the longest waiting first among equal ones; the
+		// rest newest first
+		q += ` ORDER BY (` + currentDueSQL + ` IS NULL), (t.overdue_at IS NOT NULL) DESC, ` + currentDueSQL + `,
+			CASE WHEN ` + currentDueSQL + ` IS NULL THEN -t.id ELSE t.id END LIMIT ? OFFSET ?`
+		args = append(args, limit, offset)
+	}
 	var out []Summary
 	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(q), args...); err != nil {
 		return nil, "", db.MapError(err, nil, nil)
 	}
 	next := ""
 	if len(out) == limit {
-		next = strconv.FormatInt(out[len(out)-1].ID, 10)
+		if f.Sort == SortNewest {
+			next = strconv.FormatInt(out[len(out)-1].ID, 10)
+		} else {
+			next = "p" + strconv.FormatInt(offset+int64(limit), 10)
+		}
 	}
 	if out == nil {
 		out = []Summary{}
+	}
+	for i := range out {
+		r := &out[i]
+		var reply sql.NullTime
+		if r.ReplyDueAt != nil {
+			reply = sql.NullTime{Time: *r.ReplyDueAt, Valid: true}
+		}
+		r.CurrentDeadline = s.currentDeadline(r.Status, r.AcceptDueAt, r.SignDueAt, reply, r.PausedAt)
 	}
 	return out, next, nil
 }
