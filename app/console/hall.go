@@ -45,7 +45,7 @@ func (c *Console) Hall(ctx *fiber.Ctx) error {
 	id, v := hallOf(ctx), hallView{}
 	if id == 0 {
 		if me(ctx).Role == account.RoleClerk {
-			return c.render(ctx, fiber.StatusOK, "error", "今日大厅", errorView{Status: 200, Message: "您的账号尚未分配服务大厅，请联系管理员"})
+			return c.render(ctx, fiber.StatusOK, "hall_none", "今日大厅", nil)
 		}
 		halls, err := c.d.Bookings.Halls(ctx.UserContext(), nil, nil)
 		if err != nil {

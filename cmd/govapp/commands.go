@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -16,8 +15,6 @@ import (
 	"time"
 
 	"govapp/app"
-	"govapp/internal/account"
-	"govapp/internal/audit"
 	"govapp/internal/config"
 	"govapp/internal/guide"
 	"govapp/internal/seed"
@@ -175,39 +172,6 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func createStaff(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("create-staff", flag.ContinueOnError)
-	username := fs.String("username", "", "用户名")
-	role := fs.String("role", "", "角色：operator、handler、clerk、editor、admin")
-	dept := fs.String("department", "", "部门名称")
-	hall := fs.Int64("hall", 0, "大厅编号（窗口人员）")
-	display := fs.String("name", "", "显示名")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *username == "" || *role == "" {
-		return errors.New("create-staff: --username and --role are required")
-	}
-	fmt.Fprintln(os.Stderr, "请输入密码（至少 10 位，含字母和数字），回车结束：")
-	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return fmt.Errorf("create-staff: read password: %w", err)
-	}
-	a, _, _, err := open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer a.Shutdown(context.WithoutCancel(ctx)) //nolint:errcheck
-	s, err := a.Accounts().CreateStaff(ctx, audit.Entry{ActorKind: "system", ActorName: "cli"}, account.NewStaff{
-		Username: *username, DisplayName: *display, Password: strings.TrimRight(line, "\r\n"),
-		Role: account.Role(*role), Department: *dept, HallID: *hall})
-	if err != nil {
-		return err
-	}
-	fmt.Printf("已创建工作人员 %s（编号 %d，角色 %s）\n", s.Username, s.ID, s.Role)
-	return nil
 }
 
 func healthcheck(ctx context.Context, args []string) error {

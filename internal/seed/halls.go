@@ -103,6 +103,33 @@ func Halls(ctx context.Context, bookings *booking.Service, accounts *account.Ser
 		if err := seedClerk(ctx, accounts, hs, id, out); err != nil {
 			return err
 		}
+		have[hs.name] = id
+	}
+	return assignClerk(ctx, accounts, have[ClerkHall], out)
+}
+
+// ClerkHall is the hall the demo account "clerk" of Run works at.
+const ClerkHall = "市民之家"
+
+// assignClerk gives the demo account "clerk" the hall hallID when it has
+// none (Run creates the account before any hall exists), printing the change.
+func assignClerk(ctx context.Context, accounts *account.Service, hallID int64, out io.Writer) error {
+	if hallID == 0 {
+		return nil
+	}
+	all, err := accounts.ListStaff(ctx)
+	if err != nil {
+		return fmt.Errorf("seed: clerk's hall: %w", err)
+	}
+	for _, st := range all {
+		if st.Username != "clerk" || st.Role != account.RoleClerk || st.HallID != 0 {
+			continue
+		}
+		if _, err := accounts.UpdateStaff(ctx, audit.Entry{ActorKind: "system", ActorName: "seed"}, st.ID, account.StaffUpdate{
+			DisplayName: st.DisplayName, Role: st.Role, DepartmentID: st.DepartmentID, HallID: hallID, Disabled: st.Disabled}); err != nil {
+			return fmt.Errorf("seed: clerk's hall: %w", err)
+		}
+		fmt.Fprintf(out, "工作人员 clerk 已分配到服务大厅 %s\n", ClerkHall)
 	}
 	return nil
 }

@@ -71,7 +71,7 @@ func TestHalls(t *testing.T) {
 					}
 				}
 			}
-			if clerks != 3 || count(`SELECT COUNT(*) FROM staff WHERE role = 'clerk' AND hall_id IS NOT NULL`) != 3 {
+			if clerks != 3 || count(`SELECT COUNT(*) FROM staff WHERE role = 'clerk' AND hall_id IS NOT NULL`) != 4 {
 				t.Fatalf("%d clerks printed: %s", clerks, first.String())
 			}
 			halls, _ := bookings.Halls(ctx, nil, nil)
@@ -83,6 +83,15 @@ func TestHalls(t *testing.T) {
 				if !names[n] {
 					t.Errorf("hall %s missing", n)
 				}
+			}
+		})
+		t.Run("the seeded clerk works at 市民之家, and no clerk is left without a hall", func(t *testing.T) {
+			n := count(`SELECT COUNT(*) FROM staff s JOIN halls h ON h.id = s.hall_id WHERE s.username = 'clerk' AND h.name = ?`, seed.ClerkHall)
+			if n != 1 || count(`SELECT COUNT(*) FROM staff WHERE role = 'clerk' AND hall_id IS NULL`) != 0 {
+				t.Fatalf("clerk in %s: %d; output: %s", seed.ClerkHall, n, first.String())
+			}
+			if !strings.Contains(first.String(), "工作人员 clerk 已分配到服务大厅 "+seed.ClerkHall) {
+				t.Fatalf("the assignment is not printed: %s", first.String())
 			}
 		})
 		t.Run("each hall takes the bookable guides that list it, in their lanes", func(t *testing.T) {

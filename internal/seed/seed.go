@@ -60,6 +60,12 @@ type staffSeed struct {
 	role                          account.Role
 }
 
+// Username returns the account's username.
+func (s staffSeed) Username() string { return s.username }
+
+// Department returns the name of the account's department.
+func (s staffSeed) Department() string { return s.department }
+
 // Staff are the demo accounts, one per role.
 var Staff = []staffSeed{
 	{"admin", "系统管理员", "市政务服务中心", account.RoleAdmin},
@@ -93,9 +99,20 @@ func Run(ctx context.Context, accounts *account.Service, out io.Writer) error {
 			Password: pw, Role: s.role, Department: s.department}); err != nil {
 			return fmt.Errorf("seed: staff %s: %w", s.username, err)
 		}
-		fmt.Fprintf(out, "已创建工作人员账号  用户名: %-9s 角色: %-8s 密码: %s\n", s.username, s.role, pw)
+		fmt.Fprintf(out, "已创建工作人员账号  用户名: %-9s 角色: %-8s 密码: %s  部门: %s%s\n", s.username, s.role, pw, s.department, roleNote(s.role))
 	}
 	return nil
+}
+
+// roleNote says what a seeded account works on beyond its department.
+func roleNote(r account.Role) string {
+	switch r {
+	case account.RoleHandler:
+		return "（办理转办到本部门及下级部门的工单）"
+	case account.RoleClerk:
+		return "（大厅在 seed 的服务大厅步骤中分配：" + ClerkHall + "）"
+	}
+	return ""
 }
 
 const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"

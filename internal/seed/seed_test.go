@@ -111,6 +111,24 @@ func TestRun(t *testing.T) {
 			}
 		})
 
+		t.Run("every account's department is printed, the handler's with what it handles", func(t *testing.T) {
+			for _, line := range strings.Split(strings.TrimSpace(first.String()), "\n") {
+				m := printed.FindStringSubmatch(line)
+				var dept string
+				for _, st := range seed.Staff {
+					if st.Username() == m[1] {
+						dept = st.Department()
+					}
+				}
+				if dept == "" || !strings.Contains(line, "部门: "+dept) {
+					t.Errorf("line %q does not name the department %q", line, dept)
+				}
+			}
+			if !regexp.MustCompile(`用户名: handler .*部门: 市住建局（办理`).MatchString(first.String()) {
+				t.Errorf("the handler's line does not say it handles 市住建局's tickets:\n%s", first.String())
+			}
+		})
+
 		t.Run("every printed password signs in", func(t *testing.T) {
 			for username, password := range passwords {
 				t.Run(username, func(t *testing.T) {
