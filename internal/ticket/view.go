@@ -351,8 +351,8 @@ func parseCursor(c string) (int64, error) {
 
 // phoneMatch matches the tickets of a phone (by its keyed hash): filed with
 // it as the contact phone, or by the resident who verified it.
-const phoneMatch = `(t.contact_phone_hash = ? OR EXISTS (SELECT 1 FROM residents pr WHERE pr.id = t.submitter_id
-	AND pr.phone_hash = ? AND pr.phone_verified_at IS NOT NULL))`
+const phoneMatch = `(t.contact_phone_hash = ? OR t.submitter_id IN (SELECT pr.id FROM residents pr
+	WHERE pr.phone_hash = ? AND pr.phone_verified_at IS NOT NULL))`
 
 // phoneHash returns the look-up hash of p if it is a phone number.
 func (s *Service) phoneHash(p string) (string, bool) {
