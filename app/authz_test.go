@@ -332,6 +332,8 @@ func authzMatrix() []probe {
 		line("POST /console/policies/:id/correct", pages(rEd)),
 		line("POST /console/policies/:id/withdraw", pages(rEd)),
 		line("GET /console/policies/:id/deliveries", pages(rEd)),
+		line("GET /console/audit", pages(rAd)),
+		line("GET /display/halls/:id", public),
 		line("GET /console/staff", pages(rAd)),
 		line("POST /console/staff", pages(rAd)),
 		line("POST /console/staff/:id", pages(rAd)),

@@ -32,6 +32,7 @@ func (a *App) newConsole() (*console.Console, error) {
 		Log:            a.log,
 
 		CalendarWarning: a.calendarWarning,
+		AuditLog:        func(ctx context.Context, f audit.Filter) ([]audit.Row, error) { return audit.Search(ctx, a.db, f) },
 	})
 }
 

@@ -26,6 +26,8 @@ type staffView struct {
 	Roles       []account.Role
 	Departments []account.Department
 	Halls       []booking.Hall
+	HallNames   map[int64]string
+	Locked      map[string]string // username → end of the lock-out, local time
 	F           map[string]string
 }
 
@@ -41,6 +43,22 @@ func (c *Console) staffPage(ctx *fiber.Ctx, status int, f map[string]string, err
 	if v.Staff, lerr = c.d.Accounts.ListStaff(ctx.UserContext()); lerr == nil {
 		if v.Departments, lerr = c.d.Accounts.Departments(ctx.UserContext()); lerr == nil {
 			v.Halls, lerr = c.d.Bookings.Halls(ctx.UserContext(), nil, nil)
+		}
+	}
+	if lerr == nil {
+		names := make([]string, 0, len(v.Staff))
+		for _, s := range v.Staff {
+			names = append(names, s.Username)
+		}
+		var locked map[string]time.Time
+		locked, lerr = c.d.Accounts.LockedUntil(ctx.UserContext(), names)
+		v.Locked = map[string]string{}
+		for u, t := range locked {
+			v.Locked[u] = t.In(c.loc()).Format("2006-01-02 15:04")
+		}
+		v.HallNames = map[int64]string{}
+		for _, h := range v.Halls {
+			v.HallNames[h.ID] = h.Name
 		}
 	}
 	if lerr != nil {

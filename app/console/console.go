@@ -23,6 +23,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"govapp/internal/account"
+	"govapp/internal/audit"
 	"govapp/internal/booking"
 	"govapp/internal/calendar"
 	"govapp/internal/config"
@@ -54,6 +55,10 @@ type Deps struct {
 	CalendarWarning func() string
 	// PolicyPage answers with the resident's page of p (the preview).
 	PolicyPage func(c *fiber.Ctx, p *policy.Policy) error
+	// AuditLog lists the audit log for the admin page, filtered.
+	AuditLog func(ctx context.Context, f audit.Filter) ([]audit.Row, error)
+	// Display tunes the public calling display of the halls.
+	Display DisplaySettings
 	// Classify maps an error to its HTTP status and domain error (app/errors.go).
 	Classify func(error) (int, *errs.Error)
 	// RequestID returns the request's id for error pages.
@@ -111,6 +116,7 @@ var nav = []navItem{
 	{"/console/guides", "办事指南", []account.Role{account.RoleEditor}},
 	{"/console/policies", "政策发布", []account.Role{account.RoleEditor}},
 	{"/console/staff", "工作人员", nil},
+	{"/console/audit", "审计日志", nil},
 	{"/console/departments", "部门", nil},
 	{"/console/calendar", "节假日", nil},
 	{"/console/halls", "服务大厅", nil},

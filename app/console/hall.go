@@ -35,6 +35,8 @@ type hallView struct {
 	Hall    *booking.HallDetail
 	Queue   *booking.QueueView
 	Windows []windowView
+	All     []windowView   // every open window, to choose one's own from
+	Mine    *windowView    // the window this browser works at ("my window" mode)
 	Halls   []booking.Hall // admins choose
 }
 
@@ -53,6 +55,9 @@ func (c *Console) Hall(ctx *fiber.Ctx) error {
 		}
 		v.Halls = halls
 		return c.render(ctx, fiber.StatusOK, "hall", "今日大厅", v)
+	}
+	if w := ctx.Query("window"); w != "" {
+		return c.pickWindow(ctx, id, w)
 	}
 	h, err := c.d.Bookings.Hall(ctx.UserContext(), id)
 	if err != nil {
@@ -74,6 +79,16 @@ func (c *Console) Hall(ctx *fiber.Ctx) error {
 			}
 		}
 		v.Windows = append(v.Windows, wv)
+	}
+	v.All = v.Windows
+	if mine := myWindow(ctx, id); mine > 0 {
+		for i := range v.Windows {
+			if v.Windows[i].ID == mine {
+				v.Mine = &v.Windows[i]
+				v.Windows = v.Windows[i : i+1]
+				break
+			}
+		}
 	}
 	return c.render(ctx, fiber.StatusOK, "hall", "今日大厅 · "+h.Name, v, refresh(15))
 }
