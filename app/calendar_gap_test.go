@@ -44,63 +44,65 @@ func TestNextYearGapFromTheConfiguredDay(t *testing.T) {
 // TestReadyzWarnsOfTheMissingNextYear: /readyz's details name the missing
 // year from 1 November on, without turning the instance unready.
 func TestReadyzWarnsOfTheMissingNextYear(t *testing.T) {
-	a := newTestApp(t, testConfig(t, embedded))
-	sh := calendar.DefaultLocation()
-	a.cal.now = func() time.Time { return time.Date(2026, 10, 20, 10, 0, 0, 0, sh) }
-	r := a.do("GET", "/readyz", "", nil)
-	if r.Status != 200 || r.json(t)["calendar"] != nil {
-		t.Fatalf("October: %d %s, want no calendar warning", r.Status, r.Body)
-	}
-	a.cal.now = func() time.Time { return time.Date(2026, 11, 1, 8, 0, 0, 0, sh) }
-	r = a.do("GET", "/readyz", "", nil)
-	m := r.json(t)
-	cal, _ := m["calendar"].(map[string]any)
-	if r.Status != 200 || m["status"] != "ok" || cal == nil || cal["year"] != float64(2027) || cal["status"] != "next_year_missing" {
-		t.Fatalf("1 November: %d %s, want status ok with a warning for 2027", r.Status, r.Body)
-	}
-	admin := a.staffToken("cal-admin", account.RoleAdmin, "")
-	if r := a.do("PUT", "/api/v1/admin/calendar/2027-01-01", admin, map[string]string{"kind": "off", "name": "元旦"}); r.Status != 200 {
-		t.Fatalf("enter 2027: %d %s", r.Status, r.Body)
-	}
-	if r := a.do("GET", "/readyz", "", nil); r.json(t)["calendar"] != nil {
-		t.Fatalf("2027 entered: %s, want no warning", r.Body)
-	}
+	eachBackend(t, func(t *testing.T, a *testApp) {
+		sh := calendar.DefaultLocation()
+		a.cal.now = func() time.Time { return time.Date(2026, 10, 20, 10, 0, 0, 0, sh) }
+		r := a.do("GET", "/readyz", "", nil)
+		if r.Status != 200 || r.json(t)["calendar"] != nil {
+			t.Fatalf("October: %d %s, want no calendar warning", r.Status, r.Body)
+		}
+		a.cal.now = func() time.Time { return time.Date(2026, 11, 1, 8, 0, 0, 0, sh) }
+		r = a.do("GET", "/readyz", "", nil)
+		m := r.json(t)
+		cal, _ := m["calendar"].(map[string]any)
+		if r.Status != 200 || m["status"] != "ok" || cal == nil || cal["year"] != float64(2027) || cal["status"] != "next_year_missing" {
+			t.Fatalf("1 November: %d %s, want status ok with a warning for 2027", r.Status, r.Body)
+		}
+		admin := a.staffToken("cal-admin", account.RoleAdmin, "")
+		if r := a.do("PUT", "/api/v1/admin/calendar/2027-01-01", admin, map[string]string{"kind": "off", "name": "元旦"}); r.Status != 200 {
+			t.Fatalf("enter 2027: %d %s", r.Status, r.Body)
+		}
+		if r := a.do("GET", "/readyz", "", nil); r.json(t)["calendar"] != nil {
+			t.Fatalf("2027 entered: %s, want no warning", r.Body)
+		}
+	})
 }
 
 // TestCalendarYearParameter: ?year= answers with that year's days only, and
 // refuses what is not a year.
 func TestCalendarYearParameter(t *testing.T) {
-	a := newTestApp(t, testConfig(t, embedded))
-	admin := a.staffToken("cal-admin", account.RoleAdmin, "")
-	if r := a.do("PUT", "/api/v1/admin/calendar/2027-02-11", admin, map[string]string{"kind": "off", "name": "春节"}); r.Status != 200 {
-		t.Fatalf("enter 2027: %d %s", r.Status, r.Body)
-	}
-	for year, want := range map[string]string{"2027": "2027-", "2026": "2026-"} {
-		r := a.do("GET", "/api/v1/admin/calendar?year="+year, admin, nil)
-		m := r.json(t)
-		days, _ := m["days"].([]any)
-		if r.Status != 200 || m["year"] != float64(atoi(year)) || len(days) == 0 {
-			t.Fatalf("year=%s: %d %s", year, r.Status, r.Body)
+	eachBackend(t, func(t *testing.T, a *testApp) {
+		admin := a.staffToken("cal-admin", account.RoleAdmin, "")
+		if r := a.do("PUT", "/api/v1/admin/calendar/2027-02-11", admin, map[string]string{"kind": "off", "name": "春节"}); r.Status != 200 {
+			t.Fatalf("enter 2027: %d %s", r.Status, r.Body)
 		}
-		for _, d := range days {
-			if date := d.(map[string]any)["date"].(string); !strings.HasPrefix(date, want) {
-				t.Fatalf("year=%s answered a day of another year: %s", year, date)
+		for year, want := range map[string]string{"2027": "2027-", "2026": "2026-"} {
+			r := a.do("GET", "/api/v1/admin/calendar?year="+year, admin, nil)
+			m := r.json(t)
+			days, _ := m["days"].([]any)
+			if r.Status != 200 || m["year"] != float64(atoi(year)) || len(days) == 0 {
+				t.Fatalf("year=%s: %d %s", year, r.Status, r.Body)
+			}
+			for _, d := range days {
+				if date := d.(map[string]any)["date"].(string); !strings.HasPrefix(date, want) {
+					t.Fatalf("year=%s answered a day of another year: %s", year, date)
+				}
 			}
 		}
-	}
-	if r := a.do("GET", "/api/v1/admin/calendar?year=2031", admin, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"days":[]`) {
-		t.Fatalf("a year without entries: %d %s, want no days", r.Status, r.Body)
-	}
-	all := a.do("GET", "/api/v1/admin/calendar", admin, nil).json(t)
-	if days, _ := all["days"].([]any); len(days) < 3 || all["year"] != nil {
-		t.Fatalf("without year: %v, want every year", all)
-	}
-	for _, bad := range []string{"27", "abc", "1999"} {
-		r := a.do("GET", "/api/v1/admin/calendar?year="+bad, admin, nil)
-		if r.Status != 400 || r.errorCode(t) == "" || !strings.Contains(string(r.Body), `"year"`) {
-			t.Fatalf("year=%s: %d %s, want 400 naming year", bad, r.Status, r.Body)
+		if r := a.do("GET", "/api/v1/admin/calendar?year=2031", admin, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"days":[]`) {
+			t.Fatalf("a year without entries: %d %s, want no days", r.Status, r.Body)
 		}
-	}
+		all := a.do("GET", "/api/v1/admin/calendar", admin, nil).json(t)
+		if days, _ := all["days"].([]any); len(days) < 3 || all["year"] != nil {
+			t.Fatalf("without year: %v, want every year", all)
+		}
+		for _, bad := range []string{"27", "abc", "1999"} {
+			r := a.do("GET", "/api/v1/admin/calendar?year="+bad, admin, nil)
+			if r.Status != 400 || r.errorCode(t) == "" || !strings.Contains(string(r.Body), `"year"`) {
+				t.Fatalf("year=%s: %d %s, want 400 naming year", bad, r.Status, r.Body)
+			}
+		}
+	})
 }
 
 func atoi(s string) int {
