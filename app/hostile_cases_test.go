@@ -262,6 +262,7 @@ var garbagePath = []string{
 // names nothing in the database.
 var wellFormed = map[string]string{
 	"no": "MB202611250001234", "code": "ZZ-9999", "id": "987654321", "sid": "987654322", "version": "1", "date": "2031-02-03",
+	"phone": "13800138000",
 }
 
 // queryParams lists the query parameters each GET route reads and their
@@ -270,7 +271,8 @@ var wellFormed = map[string]string{
 var queryParams = map[string]map[string]string{
 	"/api/v1/admin/audit-log":             {"limit": "limit", "cursor": "cursor"},
 	"/api/v1/me/tickets":                  {"limit": "limit", "cursor": "cursor"},
-	"/api/v1/ops/tickets":                 {"limit": "limit", "cursor": "cursor", "department_id": "id", "due_before": "time", "q": "text", "status": "filter", "channel": "filter", "kind": "filter", "overdue": "filter"},
+	"/api/v1/ops/tickets":                 {"limit": "limit", "cursor": "cursor", "department_id": "id", "due_before": "time", "q": "text", "status": "filter", "channel": "filter", "kind": "filter", "overdue": "filter", "caller_phone": "filter", "sort": "filter"},
+	"/api/v1/ops/callers/{phone}/tickets": {"limit": "limit", "cursor": "cursor"},
 	"/api/v1/public/tickets":              {"limit": "limit", "cursor": "cursor", "department_id": "id", "q": "text", "category": "filter"},
 	"/api/v1/public/stats/tickets":        {"from": "time", "to": "time"},
 	"/api/v1/guides":                      {"limit": "limit", "cursor": "cursor", "department_id": "id", "q": "text", "category": "filter", "audience": "filter"},

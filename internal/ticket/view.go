@@ -354,10 +354,17 @@ func parseCursor(c string) (int64, error) {
 const phoneMatch = `(t.contact_phone_hash = ? OR t.submitter_id IN (SELECT pr.id FROM residents pr
 	WHERE pr.phone_hash = ? AND pr.phone_verified_at IS NOT NULL))`
 
+// maxPhoneDigits is the longest mainland number before an extension: a
+// 4-digit area code and an 8-digit local number.
+const maxPhoneDigits = 12
+
 // phoneHash returns the look-up hash of p if it is a phone number.
 func (s *Service) phoneHash(p string) (string, bool) {
 	n, err := normalizePhone(p)
 	if err != nil {
+		return "", false
+	}
+	if main, _, _ := strings.Cut(n, "-"); len(main) > maxPhoneDigits {
 		return "", false
 	}
 	return s.box.Hash("phone", n), true
