@@ -150,7 +150,7 @@ func (a *App) ticketDetail(c *fiber.Ctx) error {
 	}
 	out := ticketDetailResp{Ticket: t, Timeline: tl}
 	if principal(c).IsStaff() {
-		out.Actions = ticket.AllowedActions(t.Status)
+		out.Actions = ticket.ActionsOn(t)
 	}
 	return c.JSON(out)
 }

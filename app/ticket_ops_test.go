@@ -81,7 +81,10 @@ func TestOperatorActionsOverHTTP(t *testing.T) {
 			t.Fatalf("the timeline does not keep the handler's original: %s", body)
 		}
 
-		// the callback: operators only, a complete verdict, counted as a rating
+		// the callback: offered for a phoned-in ticket, operators only, a complete verdict, counted as a rating
+		if d := a.do("GET", "/api/v1/ops/tickets/"+no, op, nil); !strings.Contains(string(d.Body), `"actions":["callback","rate"]`) {
+			t.Fatalf("the actions of a phoned-in ticket in 待回访: %s", d.Body)
+		}
 		step(no, zj, "callback", map[string]any{"satisfied": true, "resolved": true}, 403)
 		if r := step(no, op, "callback", map[string]any{"resolved": true}, 400); !strings.Contains(string(r.Body), "satisfied") {
 			t.Fatalf("a callback without satisfied names no field: %s", r.Body)
@@ -138,6 +141,9 @@ func TestCallbackRefusedForAppTickets(t *testing.T) {
 		if r := a.do("POST", "/api/v1/ops/tickets/"+no+"/"+s.action, s.tok, s.body); r.Status != 200 {
 			t.Fatalf("%s: %d %s", s.action, r.Status, r.Body)
 		}
+	}
+	if d := a.do("GET", "/api/v1/ops/tickets/"+no, op, nil); strings.Contains(string(d.Body), `"callback"`) || !strings.Contains(string(d.Body), `"rate"`) {
+		t.Fatalf("the actions of an app ticket in 待回访: %s", d.Body)
 	}
 	r = a.do("POST", "/api/v1/ops/tickets/"+no+"/callback", op, map[string]any{"satisfied": true, "resolved": true})
 	if r.Status != 409 || r.errorCode(t) != "not_phoned_in" {

@@ -153,7 +153,7 @@ var actionForms = []actionForm{
 // offered returns the actions p may take on t now.
 func offered(p account.Principal, t *ticket.Ticket) []actionForm {
 	ok := map[ticket.Action]bool{}
-	for _, a := range ticket.AllowedActions(t.Status) {
+	for _, a := range ticket.ActionsOn(t) {
 		ok[a] = true
 	}
 	var out []actionForm

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"govapp/internal/platform/db"
@@ -274,4 +275,42 @@ func TestAllowedActionsComeInAFixedOrder(t *testing.T) {
 	if got := ticket.AllowedActions(ticket.Dispatched); !reflect.DeepEqual(got, []ticket.Action{ticket.ActDispatch, ticket.ActSign, ticket.ActReturn, ticket.ActMerge}) {
 		t.Fatalf("in dispatched: %v", got)
 	}
+}
+
+// TestRedispatchRacingTheSign: when the first department signs at the moment
+// the operator re-dispatches, exactly one wins and the ticket agrees with it:
+// signed by the department that holds it, or re-dispatched and unsigned.
+func TestRedispatchRacingTheSign(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		for i := 0; i < 8; i++ {
+			tn := w.submit(w.alice, "小区电梯停运两周").TrackingNo
+			w.must(w.act(w.operator, tn, ticket.ActAccept, ticket.ActInput{}))
+			w.must(w.act(w.operator, tn, ticket.ActDispatch, ticket.ActInput{DepartmentID: w.other}))
+			var signErr, moveErr error
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() { defer wg.Done(); _, signErr = w.act(w.stranger, tn, ticket.ActSign, ticket.ActInput{}) }()
+			go func() {
+				defer wg.Done()
+				_, moveErr = w.act(w.operator, tn, ticket.ActDispatch, ticket.ActInput{DepartmentID: w.lead})
+			}()
+			wg.Wait()
+			got := w.must(w.s.Get(context.Background(), w.operator, tn))
+			switch {
+			case signErr == nil && moveErr == nil:
+				t.Fatalf("both the sign and the re-dispatch succeeded: the ticket is %s at %d", got.Status, got.DepartmentID)
+			case signErr == nil:
+				if !errors.Is(moveErr, ticket.ErrInvalidTransition) || got.Status != ticket.Handling || got.DepartmentID != w.other {
+					t.Fatalf("the sign won, but: re-dispatch %v, ticket %s at %d", moveErr, got.Status, got.DepartmentID)
+				}
+			case moveErr == nil:
+				if got.Status != ticket.Dispatched || got.DepartmentID != w.lead {
+					t.Fatalf("the re-dispatch won, but the ticket is %s at %d (sign: %v)", got.Status, got.DepartmentID, signErr)
+				}
+			default:
+				t.Fatalf("neither won: sign %v, re-dispatch %v", signErr, moveErr)
+			}
+		}
+	})
 }

@@ -103,3 +103,16 @@ func AllowedActions(s Status) []Action {
 	}
 	return out
 }
+
+// ActionsOn lists AllowedActions(t.Status) that apply to this ticket: no
+// callback where the resident rates the reply in the app. Same fixed order.
+func ActionsOn(t *Ticket) []Action {
+	var out []Action
+	for _, a := range AllowedActions(t.Status) {
+		if a == ActCallback && !t.PhonedIn() {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
