@@ -115,8 +115,9 @@ func (c *Console) ResetPassword(ctx *fiber.Ctx) error {
 
 type deptRow struct {
 	account.Department
-	Depth  int
-	Parent string
+	Depth    int
+	Parent   string
+	KindName string
 }
 
 // Departments shows the department tree with a form to add a department.
@@ -131,7 +132,7 @@ func (c *Console) Departments(ctx *fiber.Ctx) error {
 	}
 	rows := make([]deptRow, len(ds))
 	for i, d := range ds {
-		rows[i] = deptRow{Department: d, Depth: strings.Count(d.Path, "/") - 2}
+		rows[i] = deptRow{Department: d, Depth: strings.Count(d.Path, "/") - 2, KindName: nameOr(deptKindNames[d.Kind], d.Kind)}
 		if d.ParentID != nil {
 			rows[i].Parent = names[*d.ParentID]
 		}
@@ -177,10 +178,10 @@ func slaRules(t config.Tickets) [][2]string {
 		}
 	}
 	return append(out,
-		[2]string{"紧急诉求", t.UrgentWithin.D().String() + "内答复（自然时间）"},
+		[2]string{"紧急诉求", humanDuration(t.UrgentWithin.D()) + "内答复（自然时间）"},
 		[2]string{"催办提醒", "用去 " + strconv.Itoa(int(t.ReminderAt*100)) + "% 时限时"},
 		[2]string{"延期上限", strconv.Itoa(t.MaxExtension) + " 个工作日，限一次"},
-		[2]string{"未评价自动办结", t.AutoCloseAfter.D().String()})
+		[2]string{"未评价自动办结", "答复后 " + humanDuration(t.AutoCloseAfter.D())})
 }
 
 // Calendar lists a year's holidays and make-up working days with a form to set a day.

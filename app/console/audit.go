@@ -44,8 +44,11 @@ func auditActionName(a string) string {
 // auditRow is an entry with its actor and action said in Chinese.
 type auditRow struct {
 	audit.Row
-	Who, What string
+	Who, What, Target string
 }
+
+var auditTargetNames = map[string]string{"staff": "账号", "staff_login": "登录", "ticket": "工单", "guide": "办事指南",
+	"policy": "政策", "hall": "服务大厅", "calendar": "日历", "department": "部门"}
 
 type auditView struct {
 	Rows                    []auditRow
@@ -72,7 +75,8 @@ func (c *Console) AuditLog(ctx *fiber.Ctx) error {
 			if who == "" {
 				who = nameOr(map[string]string{"staff": "工作人员", "resident": "居民", "system": "系统"}[r.ActorKind], r.ActorKind)
 			}
-			v.Rows = append(v.Rows, auditRow{Row: r, Who: who, What: auditActionName(r.Action)})
+			v.Rows = append(v.Rows, auditRow{Row: r, Who: who, What: auditActionName(r.Action),
+				Target: nameOr(auditTargetNames[r.TargetType], r.TargetType)})
 		}
 	}
 	if err != nil {

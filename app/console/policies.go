@@ -231,9 +231,10 @@ func (c *Console) WithdrawPolicy(ctx *fiber.Ctx) error {
 }
 
 type deliveriesView struct {
-	ID    int64
-	Title string
-	D     *policy.Deliveries
+	ID       int64
+	Title    string
+	D        *policy.Deliveries
+	Releases []releaseView
 }
 
 // Deliveries shows the push progress of each release, refreshing while one is under way.
@@ -254,7 +255,7 @@ func (c *Console) Deliveries(ctx *fiber.Ctx) error {
 			break
 		}
 	}
-	return c.render(ctx, fiber.StatusOK, "deliveries", "推送进度 · "+dr.Content.Title, deliveriesView{ID: id, Title: dr.Content.Title, D: d}, opts...)
+	return c.render(ctx, fiber.StatusOK, "deliveries", "推送进度 · "+dr.Content.Title, deliveriesView{ID: id, Title: dr.Content.Title, D: d, Releases: viewReleases(d.Releases)}, opts...)
 }
 
 // bodyPreview is the Markdown body of f converted and sanitised as saving
