@@ -94,6 +94,10 @@ func TestOperatorActionsOverHTTP(t *testing.T) {
 			t.Fatalf("after the callback: %s", r.Body)
 		}
 		step(no, op, "callback", map[string]any{"satisfied": true, "resolved": true}, 409)
+		var audited int
+		if err := a.DB().Get(&audited, a.DB().Rebind(`SELECT COUNT(*) FROM audit_log WHERE action = 'ticket.callback' AND target_id = ? AND actor_name = 'op1'`), no); err != nil || audited != 1 {
+			t.Fatalf("%d audit rows of the callback (%v), want 1", audited, err)
+		}
 		st := a.do("GET", "/api/v1/public/stats/tickets", "", nil)
 		if st.Status != 200 || !strings.Contains(string(st.Body), `"rated":1`) {
 			t.Fatalf("the callback is not counted in the statistics: %d %s", st.Status, st.Body)
