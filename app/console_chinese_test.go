@@ -28,7 +28,7 @@ func visibleText(t *testing.T, page []byte) string {
 	for {
 		switch z.Next() {
 		case xhtml.ErrorToken:
-			return b.String()
+			return strings.Join(strings.Fields(b.String()), " ")
 		case xhtml.StartTagToken:
 			if n, _ := z.TagName(); string(n) == "script" || string(n) == "style" || string(n) == "template" {
 				skip++
