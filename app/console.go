@@ -32,7 +32,9 @@ func (a *App) newConsole() (*console.Console, error) {
 		Log:            a.log,
 
 		CalendarWarning: a.calendarWarning,
-		AuditLog:        func(ctx context.Context, f audit.Filter) ([]audit.Row, error) { return audit.Search(ctx, a.db, f) },
+		Display: console.DisplaySettings{Refresh: a.cfg.Booking.DisplayRefresh.D(), Next: a.cfg.Booking.DisplayNext,
+			WindowMemory: a.cfg.Booking.WindowMemory.D()},
+		AuditLog: func(ctx context.Context, f audit.Filter) ([]audit.Row, error) { return audit.Search(ctx, a.db, f) },
 	})
 }
 

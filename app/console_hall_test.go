@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"govapp/internal/account"
+	"govapp/internal/config"
 )
 
 // TestHallDisplayAuditAndLocksOnEachBackend checks the SQL behind the hall
@@ -63,4 +64,24 @@ func TestHallDisplayAuditAndLocksOnEachBackend(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestCallingDisplayFollowsItsSettings: booking.display_refresh and
+// booking.display_next set the reload period and the waiting numbers listed.
+func TestCallingDisplayFollowsItsSettings(t *testing.T) {
+	cfg := testConfig(t, embedded)
+	cfg.Booking.DisplayRefresh, cfg.Booking.DisplayNext = config.Duration(12*time.Second), 1
+	a := newTestApp(t, cfg)
+	w := a.bookingWorld("市民之家", 2)
+	ad := a.consoleStaff("ad-set", account.RoleAdmin, "市政务服务中心")
+	for range 3 {
+		if r := ad.post(fmt.Sprintf("/console/hall?hall=%d", w.hall), "/console/hall/walk-ins", url.Values{"hall_id": {fmt.Sprint(w.hall)}}); r.Status != 303 {
+			t.Fatalf("walk-in: %d", r.Status)
+		}
+	}
+	r := a.console().do("GET", fmt.Sprintf("/display/halls/%d", w.hall), nil)
+	body := string(r.Body)
+	if !strings.Contains(body, `<meta http-equiv="refresh" content="12">`) || strings.Count(body, "<li>A00") != 1 || !strings.Contains(visibleText(t, r.Body), "等候 3 人") {
+		t.Fatalf("%d %s", r.Status, body)
+	}
 }

@@ -265,6 +265,10 @@ type Booking struct {
 	PerPerson        Rule     `yaml:"per_person"`         // booking writes per resident
 	PerIP            Rule     `yaml:"per_ip"`             // and per IP
 	SweepInterval    Duration `yaml:"sweep_interval"`     // slot release, returned places, no-shows, reminders
+	// The hall's public calling display and the clerk's "my window".
+	DisplayRefresh Duration `yaml:"display_refresh"` // the calling display reloads this often
+	DisplayNext    int      `yaml:"display_next"`    // and lists this many waiting numbers
+	WindowMemory   Duration `yaml:"window_memory"`   // a clerk's browser keeps their window this long
 }
 
 // WeChat configures the mini-program and the official account.
@@ -368,7 +372,8 @@ func Defaults(profile string) Config {
 			NoShowWindow: Duration(90 * 24 * time.Hour), NoShowBar: Duration(30 * 24 * time.Hour), ReminderEvening: "18:00",
 			ReminderBefore: Duration(time.Hour), SlotsCacheTTL: Duration(2 * time.Second),
 			PerPerson: Rule{Limit: 10, Window: Duration(time.Minute)}, PerIP: Rule{Limit: 300, Window: Duration(time.Minute)},
-			SweepInterval: Duration(time.Minute)},
+			SweepInterval: Duration(time.Minute), DisplayRefresh: Duration(5 * time.Second), DisplayNext: 8,
+			WindowMemory: Duration(16 * time.Hour)},
 		Guides: Guides{SyncInterval: Duration(500 * time.Millisecond), CacheTTL: Duration(time.Hour), LocalCacheTTL: Duration(time.Minute), SearchCutoff: 0.4},
 		Jobs:   Jobs{Workers: 10, PollInterval: Duration(500 * time.Millisecond), PurgeInterval: Duration(time.Hour), RunInServe: true, RescueStuckAfter: Duration(10 * time.Minute)},
 		Policies: Policies{SyncInterval: Duration(500 * time.Millisecond), CacheTTL: Duration(time.Hour), LocalCacheTTL: Duration(time.Minute),
@@ -677,6 +682,9 @@ func (b Booking) problems() []string {
 	if b.CancelCutoff < 0 || b.ReturnDelay < 0 || b.Grace < 0 || b.CheckinOpens < 0 || b.NoShowWindow <= 0 || b.NoShowBar <= 0 ||
 		b.ReminderBefore <= 0 || b.SlotsCacheTTL <= 0 || b.SweepInterval <= 0 {
 		out = append(out, "booking: durations must not be negative; no_show_window, no_show_bar, reminder_before, slots_cache_ttl and sweep_interval must be positive")
+	}
+	if b.DisplayRefresh < Duration(time.Second) || b.DisplayNext < 1 || b.DisplayNext > 50 || b.WindowMemory < Duration(time.Minute) {
+		out = append(out, "booking: display_refresh must be at least 1s, display_next 1–50, window_memory at least 1m")
 	}
 	return out
 }
