@@ -270,6 +270,8 @@ func (w *world) param(t *testing.T, pattern, name string) string {
 		return authzGuide
 	case "version":
 		return "1"
+	case "phone":
+		return "13800138000"
 	case "date":
 		return "2027-01-01"
 	case "name":
@@ -290,7 +292,7 @@ func (w *world) param(t *testing.T, pattern, name string) string {
 			return fmt.Sprint(w.upload)
 		case has("/api/v1/me/appointments/"):
 			return fmt.Sprint(w.appt)
-		case has("/api/v1/halls/"), has("/api/v1/ops/halls/"):
+		case has("/api/v1/halls/"), has("/api/v1/ops/halls/"), has("/display/halls/"):
 			return fmt.Sprint(w.hall1)
 		case has("/api/v1/admin/halls/"), has("/console/halls/"): // admins' forms change hall 2, not the hall A booked
 			return fmt.Sprint(w.hall2)
