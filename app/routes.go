@@ -35,8 +35,9 @@ type route struct {
 	Resp       any // 2xx response body type
 	Status     int // success status (default 200)
 	Produces   string
-	BodyLimit  int  // bytes; 0 is http.body_limit_bytes
-	Binary     bool // the body is a file, not text (not checked by refuseBadText)
+	BodyLimit  int     // bytes; 0 is http.body_limit_bytes
+	Binary     bool    // the body is a file, not text (not checked by refuseBadText)
+	Query      []param // query parameters the handler reads (others are refused on the API: see refusesUnknownQuery)
 }
 
 // editors may write guides and policies (admins may do everything).
@@ -57,8 +58,8 @@ func (a *App) routes() []route {
 		{Method: "GET", Path: "/metrics", Handler: a.metricsHandler(), Tag: "运维", Summary: "Prometheus 指标", Produces: "text/plain"},
 		{Method: "GET", Path: "/openapi.json", Handler: a.openapiJSON, Tag: "运维", Summary: "OpenAPI 3 文档"},
 		{Method: "GET", Path: "/docs", Handler: a.docsPage, Tag: "运维", Summary: "接口说明页面", Produces: "text/html"},
-		{Method: "GET", Path: "/wechat/oa", Handler: wechatOA(a.oaServer), Tag: "公众号", Summary: "微信服务器地址验证：校验签名与时间戳后回显 echostr", Produces: "text/plain"},
-		{Method: "POST", Path: "/wechat/oa", Handler: wechatOA(a.oaServer), Tag: "公众号", Summary: "公众号消息与事件推送：明文与安全模式、重试去重、5 秒内应答", Produces: "application/xml"},
+		{Method: "GET", Path: "/wechat/oa", Handler: wechatOA(a.oaServer), Tag: "公众号", Summary: "微信服务器地址验证：校验签名与时间戳后回显 echostr", Produces: "text/plain", Query: oaQuery},
+		{Method: "POST", Path: "/wechat/oa", Handler: wechatOA(a.oaServer), Tag: "公众号", Summary: "公众号消息与事件推送：明文与安全模式、重试去重、5 秒内应答", Produces: "application/xml", Query: oaQuery},
 
 		{Method: "POST", Path: "/api/v1/auth/wechat/login", Handler: a.wechatLogin, Limit: "login", Tag: "账号", Summary: "小程序登录（wx.login code）", Body: wechatLoginReq{}, Resp: loginResp{}},
 		{Method: "POST", Path: "/api/v1/auth/dev/login", Handler: a.devLogin, Limit: "login", Tag: "账号", Summary: "开发登录（仅内嵌模式）", Body: devLoginReq{}, Resp: loginResp{}},
@@ -69,14 +70,14 @@ func (a *App) routes() []route {
 		{Method: "POST", Path: "/api/v1/me/phone", Handler: a.bindPhone, Auth: authResident, Limit: "login", Tag: "账号", Summary: "绑定手机号（getPhoneNumber code）", Body: bindPhoneReq{}, Resp: meResp{}},
 
 		{Method: "GET", Path: "/api/v1/departments", Handler: a.listDepartments, Tag: "账号", Summary: "部门树", Resp: listResp[departmentResp]{}},
-		{Method: "GET", Path: "/api/v1/admin/audit-log", Handler: a.listAudit, Auth: authStaff, Roles: []account.Role{account.RoleAdmin}, Tag: "管理", Summary: "审计日志（新到旧）", Resp: listResp[auditResp]{}},
+		{Method: "GET", Path: "/api/v1/admin/audit-log", Handler: a.listAudit, Auth: authStaff, Roles: []account.Role{account.RoleAdmin}, Tag: "管理", Summary: "审计日志（新到旧）", Resp: listResp[auditResp]{}, Query: paged()},
 		{Method: "POST", Path: "/api/v1/admin/staff", Handler: a.createStaff, Auth: authStaff, Roles: []account.Role{account.RoleAdmin}, Tag: "管理", Summary: "创建工作人员账号", Body: createStaffReq{}, Resp: meResp{}, Status: fiber.StatusCreated},
 		{Method: "POST", Path: "/api/v1/me/subscribe-grants", Handler: a.addGrants, Auth: authResident, Tag: "消息推送", Summary: "登记小程序订阅消息授权（每次授权可发送一条）", Body: grantReq{}, Resp: grantResp{}},
 		{Method: "GET", Path: "/api/v1/me/subscribe-grants", Handler: a.listGrants, Auth: authResident, Tag: "消息推送", Summary: "剩余的订阅消息授权", Resp: listResp[grantResp]{}},
 		{Method: "GET", Path: "/api/v1/me/notification-settings", Handler: a.getSettings, Auth: authResident, Tag: "消息推送", Summary: "接收哪些消息", Resp: settingsResp{}},
 		{Method: "PUT", Path: "/api/v1/me/notification-settings", Handler: a.putSettings, Auth: authResident, Tag: "消息推送", Summary: "修改接收哪些消息", Body: settingsReq{}, Resp: settingsResp{}},
 		{Method: "POST", Path: "/api/v1/tickets", Handler: a.submitTicket, Auth: authResident, Limit: "ticket", Idempotent: true, Tag: "12345 热线与市长信箱", Summary: "提交诉求（市长信箱或网上 12345）", Body: ticketReq{}, Resp: ticketResp{}, Status: fiber.StatusCreated},
-		{Method: "GET", Path: "/api/v1/me/tickets", Handler: a.myTickets, Auth: authResident, Tag: "12345 热线与市长信箱", Summary: "我的诉求", Resp: ticketListResp{}},
+		{Method: "GET", Path: "/api/v1/me/tickets", Handler: a.myTickets, Auth: authResident, Tag: "12345 热线与市长信箱", Summary: "我的诉求", Resp: ticketListResp{}, Query: paged()},
 		{Method: "GET", Path: "/api/v1/me/tickets/:no", Handler: a.ticketDetail, Auth: authResident, Tag: "12345 热线与市长信箱", Summary: "我的诉求详情与进度", Resp: ticketDetailResp{}},
 		{Method: "POST", Path: "/api/v1/me/tickets/:no/rating", Handler: a.rateTicket, Auth: authResident, Idempotent: true, Tag: "12345 热线与市长信箱", Summary: "评价答复（1–5 星；不满意可退回重办一次）", Body: rateReq{}, Resp: ticketResp{}},
 		{Method: "POST", Path: "/api/v1/me/tickets/:no/info", Handler: a.provideInfo, Auth: authResident, Tag: "12345 热线与市长信箱", Summary: "补充承办单位要求的信息", Body: infoReq{}, Resp: ticketResp{}},
@@ -84,8 +85,8 @@ func (a *App) routes() []route {
 		{Method: "POST", Path: "/api/v1/uploads", Handler: a.upload, Auth: authAny, Limit: "upload", Tag: "12345 热线与市长信箱", Summary: "上传图片（JPEG/PNG/GIF，按内容校验）", Resp: uploadResp{}, Status: fiber.StatusCreated, BodyLimit: a.cfg.Tickets.UploadMaxBytes + 64<<10, Binary: true},
 		{Method: "GET", Path: "/api/v1/uploads/:id", Handler: a.getUpload, Auth: authAny, Tag: "12345 热线与市长信箱", Summary: "查看图片（仅本人或有权查看该工单者）", Produces: "image/*"},
 		{Method: "POST", Path: "/api/v1/ops/tickets", Handler: a.recordCall, Auth: authStaff, Roles: operators, Tag: "工单办理", Summary: "话务员登记来电", Body: callReq{}, Resp: ticketResp{}, Status: fiber.StatusCreated},
-		{Method: "GET", Path: "/api/v1/ops/tickets", Handler: a.opsTickets, Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "工单队列（status、channel、kind、department_id、overdue、due_before、q（含电话号码）、caller_phone（仅话务员）、sort=urgent|newest，默认最紧急在前）", Resp: ticketListResp{}},
-		{Method: "GET", Path: "/api/v1/ops/callers/:phone/tickets", Handler: a.callerTickets, Auth: authStaff, Roles: operators, Tag: "工单办理", Summary: "来电人的历史工单（按电话号码的加密摘要匹配联系电话与实名手机号）", Resp: ticketListResp{}},
+		{Method: "GET", Path: "/api/v1/ops/tickets", Handler: a.opsTickets, Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "工单队列（status、channel、kind、department_id、overdue、due_before、q（含电话号码）、caller_phone（仅话务员）、sort=urgent|newest，默认最紧急在前）", Resp: ticketListResp{}, Query: paged(param{Name: "status", Enum: ticketStatusEnum, Desc: "工单状态"}, param{Name: "channel", Enum: ticketChanEnum, Desc: "渠道：hotline 热线，mailbox 市长信箱"}, param{Name: "kind", Enum: ticketKindEnum, Desc: "诉求类型"}, qDeptID, param{Name: "overdue", Type: "boolean", Desc: "只看已超期"}, param{Name: "due_before", Type: "date-time", Desc: "办理时限早于此时间（RFC 3339）"}, param{Name: "q", Desc: "搜索编号、标题、内容与电话号码（最多 64 字）"}, param{Name: "caller_phone", Desc: "来电人电话（仅话务员）"}, param{Name: "sort", Enum: ticketSortEnum, Desc: "urgent 最紧急在前（默认），newest 最新在前"})},
+		{Method: "GET", Path: "/api/v1/ops/callers/:phone/tickets", Handler: a.callerTickets, Auth: authStaff, Roles: operators, Tag: "工单办理", Summary: "来电人的历史工单（按电话号码的加密摘要匹配联系电话与实名手机号）", Resp: ticketListResp{}, Query: paged()},
 		{Method: "GET", Path: "/api/v1/ops/tickets/:no", Handler: a.ticketDetail, Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "工单详情、流转记录与可执行操作", Resp: ticketDetailResp{}},
 		{Method: "GET", Path: "/api/v1/ops/tickets/:no/duplicates", Handler: a.ticketDuplicates, Auth: authStaff, Roles: operators, Tag: "工单办理", Summary: "疑似重复诉求", Resp: duplicatesResp{}},
 		{Method: "POST", Path: "/api/v1/ops/tickets/:no/accept", Handler: a.ticketAction(ticket.ActAccept), Auth: authStaff, Roles: ticketStaff, Tag: "工单办理", Summary: "受理", Body: actReq{}, Resp: ticketResp{}},
@@ -105,19 +106,19 @@ func (a *App) routes() []route {
 		{Method: "GET", Path: "/api/v1/ops/tickets/:no/suggested-department", Handler: a.suggestDepartment, Auth: authStaff, Roles: operators, Tag: "工单办理", Summary: "建议的主办单位（同分类以往工单最常签收办理的单位）", Resp: suggestionResp{}},
 		{Method: "GET", Path: "/api/v1/ops/tickets/:no/publication", Handler: a.publicationPreview, Auth: authStaff, Roles: operators, Tag: "办理结果公开", Summary: "公开前的自动脱敏预览（差异对照）", Resp: previewResp{}},
 		{Method: "POST", Path: "/api/v1/ops/tickets/:no/publication", Handler: a.publishTicket, Auth: authStaff, Roles: operators, Tag: "办理结果公开", Summary: "公开办理结果（可修改脱敏文本，按所改文本公开并返回疑似个人信息的提醒；仅限同意公开的工单）", Body: publishReq{}, Resp: publishResp{}},
-		{Method: "GET", Path: "/api/v1/public/tickets", Handler: a.publicTickets, Tag: "办理结果公开", Summary: "已公开的办理结果（q、category、department_id）", Resp: publicListResp{}},
+		{Method: "GET", Path: "/api/v1/public/tickets", Handler: a.publicTickets, Tag: "办理结果公开", Summary: "已公开的办理结果（q、category、department_id）", Resp: publicListResp{}, Query: paged(param{Name: "q", Desc: "搜索标题与答复"}, param{Name: "category", Desc: "诉求分类"}, qDeptID)},
 		{Method: "GET", Path: "/api/v1/public/tickets/:no", Handler: a.publicTicket, Tag: "办理结果公开", Summary: "某件已公开的办理结果", Resp: publicationResp{}},
-		{Method: "GET", Path: "/api/v1/public/stats/tickets", Handler: a.ticketStats, Tag: "办理结果公开", Summary: "诉求统计：按类型、分类、部门，按时办结率与满意度（from、to）", Resp: statsResp{}},
-		{Method: "GET", Path: "/api/v1/admin/calendar", Handler: a.getCalendar, Auth: authStaff, Roles: []account.Role{account.RoleAdmin}, Tag: "管理", Summary: "节假日与调休日历", Resp: calendarResp{}},
+		{Method: "GET", Path: "/api/v1/public/stats/tickets", Handler: a.ticketStats, Tag: "办理结果公开", Summary: "诉求统计：按类型、分类、部门，按时办结率与满意度（from、to）", Resp: statsResp{}, Query: []param{{Name: "from", Type: "date", Desc: "起始日期（含；默认一个月前），也可为 RFC 3339 时间"}, {Name: "to", Type: "date", Desc: "截止日期（默认现在），也可为 RFC 3339 时间；跨度不超过三年"}}},
+		{Method: "GET", Path: "/api/v1/admin/calendar", Handler: a.getCalendar, Auth: authStaff, Roles: []account.Role{account.RoleAdmin}, Tag: "管理", Summary: "节假日与调休日历", Resp: calendarResp{}, Query: []param{{Name: "year", Type: "integer", Desc: "只看某一年（2000–2100）"}}},
 		{Method: "PUT", Path: "/api/v1/admin/calendar/:date", Handler: a.putCalendarDay, Auth: authStaff, Roles: []account.Role{account.RoleAdmin}, Tag: "管理", Summary: "设置某日放假或调休上班", Body: calendarDayReq{}, Resp: calendarResp{}},
 
 		{Method: "GET", Path: "/api/v1/guide-categories", Handler: a.guideCategories, Tag: "办事指南", Summary: "事项分类（含已发布事项数）", Resp: listResp[categoryResp]{}},
-		{Method: "GET", Path: "/api/v1/guides", Handler: a.listGuides, Tag: "办事指南", Summary: "已发布的办事指南：q 搜索（中文、拼音、简称）、category、audience、department_id 筛选", Resp: guideListResp{}},
+		{Method: "GET", Path: "/api/v1/guides", Handler: a.listGuides, Tag: "办事指南", Summary: "已发布的办事指南：q 搜索（中文、拼音、简称）、category、audience、department_id 筛选", Resp: guideListResp{}, Query: paged(param{Name: "q", Desc: "搜索事项名称（中文、拼音、简称）"}, param{Name: "category", Desc: "事项分类编码"}, param{Name: "audience", Enum: []string{"personal", "legal"}, Desc: "服务对象：personal 个人，legal 法人"}, qDeptID)},
 		{Method: "GET", Path: "/api/v1/guides/:code", Handler: a.getGuide, Tag: "办事指南", Summary: "办事指南全文（最新发布版本）", Resp: guideResp{}},
-		{Method: "GET", Path: "/api/v1/guides/:code/checklist", Handler: a.guideChecklist, Tag: "办事指南", Summary: "一次性告知单（JSON；format=html 为可打印页面）", Resp: checklistResp{}},
-		{Method: "GET", Path: "/api/v1/admin/guides", Handler: a.adminListGuides, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "全部事项（含草稿、已下线）", Resp: editorListResp{}},
+		{Method: "GET", Path: "/api/v1/guides/:code/checklist", Handler: a.guideChecklist, Tag: "办事指南", Summary: "一次性告知单（JSON；format=html 为可打印页面）", Resp: checklistResp{}, Query: []param{qFormat}},
+		{Method: "GET", Path: "/api/v1/admin/guides", Handler: a.adminListGuides, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "全部事项（含草稿、已下线）", Resp: editorListResp{}, Query: paged(param{Name: "status", Enum: []string{"draft", "published", "retired"}, Desc: "状态"})},
 		{Method: "POST", Path: "/api/v1/admin/guides", Handler: a.createGuide, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "新建草稿", Body: guideContentReq{}, Resp: guide.Draft{}, Status: fiber.StatusCreated},
-		{Method: "POST", Path: "/api/v1/admin/guides/import", Handler: a.importGuides, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "批量导入（JSON 数组或 CSV；publish、skip_invalid）", Resp: importResp{}, BodyLimit: a.cfg.HTTP.ImportBodyLimit},
+		{Method: "POST", Path: "/api/v1/admin/guides/import", Handler: a.importGuides, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "批量导入（JSON 数组或 CSV；publish、skip_invalid）", Resp: importResp{}, BodyLimit: a.cfg.HTTP.ImportBodyLimit, Query: []param{{Name: "publish", Type: "boolean", Desc: "导入后直接发布"}, {Name: "skip_invalid", Type: "boolean", Desc: "跳过有误的行，导入其余"}}},
 		{Method: "GET", Path: "/api/v1/admin/guides/:code", Handler: a.getGuideDraft, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "草稿与状态", Resp: guide.Draft{}},
 		{Method: "PUT", Path: "/api/v1/admin/guides/:code", Handler: a.updateGuide, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "保存草稿（If-Match: 修订号 防止覆盖他人修改）", Body: guideContentReq{}, Resp: guide.Draft{}},
 		{Method: "GET", Path: "/api/v1/admin/guides/:code/preview", Handler: a.previewGuide, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "预览草稿（居民看到的样子）", Resp: guideResp{}},
@@ -126,11 +127,11 @@ func (a *App) routes() []route {
 		{Method: "GET", Path: "/api/v1/admin/guides/:code/versions", Handler: a.guideVersions, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "历史版本", Resp: versionsResp{}},
 		{Method: "GET", Path: "/api/v1/admin/guides/:code/versions/:version", Handler: a.guideVersion, Auth: authStaff, Roles: editors, Tag: "办事指南管理", Summary: "读取某一历史版本", Resp: guideResp{}},
 
-		{Method: "GET", Path: "/api/v1/halls", Handler: a.listHalls, Tag: "预约办事", Summary: "服务大厅：今日开放时间；给出 lat、lng 时按距离排序；给出 guide_code 时只列可预约该事项的大厅", Resp: hallListResp{}},
+		{Method: "GET", Path: "/api/v1/halls", Handler: a.listHalls, Tag: "预约办事", Summary: "服务大厅：今日开放时间；给出 lat、lng 时按距离排序；给出 guide_code 时只列可预约该事项的大厅", Resp: hallListResp{}, Query: []param{{Name: "lat", Type: "number", Desc: "纬度（与 lng 同时给出时按距离排序）"}, {Name: "lng", Type: "number", Desc: "经度"}, {Name: "guide_code", Desc: "只列可预约该事项的大厅"}}},
 		{Method: "GET", Path: "/api/v1/halls/:id", Handler: a.getHall, Tag: "预约办事", Summary: "大厅详情：开放时间、窗口与可预约事项", Resp: hallResp{}},
-		{Method: "GET", Path: "/api/v1/halls/:id/slots", Handler: a.hallSlots, Tag: "预约办事", Summary: "某事项某日的可预约时段与余量（guide_code、date）：每个时间一条，余量为各窗口之和，预约时自动分配有空位的窗口", Resp: slotsResp{}},
+		{Method: "GET", Path: "/api/v1/halls/:id/slots", Handler: a.hallSlots, Tag: "预约办事", Summary: "某事项某日的可预约时段与余量（guide_code、date）：每个时间一条，余量为各窗口之和，预约时自动分配有空位的窗口", Resp: slotsResp{}, Query: []param{{Name: "guide_code", Desc: "事项编码（必填）"}, {Name: "date", Type: "date", Desc: "日期（必填，如 2026-12-31）"}}},
 		{Method: "POST", Path: "/api/v1/appointments", Handler: a.book, Auth: authResident, Limit: "booking", Idempotent: true, Tag: "预约办事", Summary: "预约（须绑定手机号；同一事项一个、合计三个有效预约）", Body: bookReq{}, Resp: appointmentResp{}, Status: fiber.StatusCreated},
-		{Method: "GET", Path: "/api/v1/me/appointments", Handler: a.myAppointments, Auth: authResident, Tag: "预约办事", Summary: "我的预约", Resp: appointmentListResp{}},
+		{Method: "GET", Path: "/api/v1/me/appointments", Handler: a.myAppointments, Auth: authResident, Tag: "预约办事", Summary: "我的预约", Resp: appointmentListResp{}, Query: paged()},
 		{Method: "GET", Path: "/api/v1/me/appointments/:id", Handler: a.myAppointment, Auth: authResident, Tag: "预约办事", Summary: "我的一个预约（订阅消息的落地页）：预约码、状态、排队号与叫号窗口", Resp: appointmentResp{}},
 		{Method: "POST", Path: "/api/v1/me/appointments/:id/cancel", Handler: a.cancelAppointment, Auth: authResident, Limit: "booking", Tag: "预约办事", Summary: "取消预约（开始前 1 小时截止）", Resp: appointmentResp{}},
 		{Method: "POST", Path: "/api/v1/me/appointments/:id/reschedule", Handler: a.rescheduleAppointment, Auth: authResident, Limit: "booking", Tag: "预约办事", Summary: "改约到另一时段（新时段约到才释放原时段）", Body: rescheduleReq{}, Resp: appointmentResp{}},
@@ -152,16 +153,16 @@ func (a *App) routes() []route {
 		{Method: "GET", Path: "/api/v1/ops/halls/:id/queue", Handler: a.hallQueue, Auth: authStaff, Roles: clerks, Tag: "大厅叫号", Summary: "大厅当日实时队列：待到、等候、在办、平均等候时间", Resp: queueResp{}},
 
 		{Method: "GET", Path: "/api/v1/topics", Handler: a.listTopics, Tag: "政策发布", Summary: "政策主题（含已发布政策数）", Resp: listResp[topicResp]{}},
-		{Method: "GET", Path: "/api/v1/policies", Handler: a.listPolicies, Tag: "政策发布", Summary: "已发布的政策：q 搜索标题、文号与正文，topic 按主题筛选", Resp: policyListResp{}},
+		{Method: "GET", Path: "/api/v1/policies", Handler: a.listPolicies, Tag: "政策发布", Summary: "已发布的政策：q 搜索标题、文号与正文，topic 按主题筛选", Resp: policyListResp{}, Query: paged(param{Name: "q", Desc: "搜索标题、文号与正文"}, param{Name: "topic", Desc: "主题编码"})},
 		{Method: "GET", Path: "/api/v1/policies/:id", Handler: a.getPolicy, Tag: "政策发布", Summary: "政策全文、解读与相关办事指南（已撤回的只显示撤回原因）", Resp: policyResp{}},
 		{Method: "GET", Path: "/api/v1/me/subscriptions", Handler: a.getSubscriptions, Auth: authResident, Tag: "政策发布", Summary: "我订阅的政策主题", Resp: subscriptionsResp{}},
 		{Method: "PUT", Path: "/api/v1/me/subscriptions", Handler: a.putSubscriptions, Auth: authResident, Tag: "政策发布", Summary: "设置订阅的政策主题（整体替换；空数组退订全部）", Body: subscriptionsReq{}, Resp: subscriptionsResp{}},
 		{Method: "GET", Path: "/p/:id", Handler: a.policyPage, Tag: "政策发布", Summary: "政策与解读的分享页面（移动端 HTML）", Produces: "text/html"},
-		{Method: "GET", Path: "/api/v1/admin/policies", Handler: a.adminListPolicies, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "全部政策（含草稿、已撤回；status 筛选）", Resp: policyEditorListResp{}},
+		{Method: "GET", Path: "/api/v1/admin/policies", Handler: a.adminListPolicies, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "全部政策（含草稿、已撤回；status 筛选）", Resp: policyEditorListResp{}, Query: paged(param{Name: "status", Enum: []string{"draft", "published", "withdrawn"}, Desc: "状态"})},
 		{Method: "POST", Path: "/api/v1/admin/policies", Handler: a.createPolicy, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "新建政策草稿（正文 HTML 入库前清洗）", Body: policyContentReq{}, Resp: policy.Draft{}, Status: fiber.StatusCreated},
 		{Method: "GET", Path: "/api/v1/admin/policies/:id", Handler: a.getPolicyDraft, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "草稿与状态", Resp: policy.Draft{}},
 		{Method: "PUT", Path: "/api/v1/admin/policies/:id", Handler: a.updatePolicy, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "保存草稿（If-Match: 修订号 防止覆盖他人修改）", Body: policyContentReq{}, Resp: policy.Draft{}},
-		{Method: "GET", Path: "/api/v1/admin/policies/:id/preview", Handler: a.previewPolicy, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "预览草稿（format=html 为分享页面样式）", Resp: policyResp{}},
+		{Method: "GET", Path: "/api/v1/admin/policies/:id/preview", Handler: a.previewPolicy, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "预览草稿（format=html 为分享页面样式）", Resp: policyResp{}, Query: []param{qFormat}},
 		{Method: "POST", Path: "/api/v1/admin/policies/:id/publish", Handler: a.publishPolicy, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "发布并推送给订阅其主题的居民（重大政策须附解读）", Resp: policyResp{}},
 		{Method: "POST", Path: "/api/v1/admin/policies/:id/correct", Handler: a.correctPolicy, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "更正：发布修改后的草稿为新版本（notify 为 true 时再次推送）", Body: correctReq{}, Resp: policyResp{}},
 		{Method: "POST", Path: "/api/v1/admin/policies/:id/withdraw", Handler: a.withdrawPolicy, Auth: authStaff, Roles: editors, Tag: "政策管理", Summary: "撤回（须说明原因，居民可见）", Body: withdrawReq{}, Resp: policyResp{}},
@@ -170,25 +171,25 @@ func (a *App) routes() []route {
 
 		// The staff console (app/console): pages behind a cookie session; every POST carries the session's CSRF token.
 		{Method: "GET", Path: "/console", Handler: a.con.Auth(nil, a.con.Home), Tag: "控制台", Summary: "工作台首页：按角色进入第一个页面", Produces: "text/html"},
-		{Method: "GET", Path: "/console/login", Handler: a.con.LoginPage, Tag: "控制台", Summary: "工作人员登录页", Produces: "text/html"},
+		{Method: "GET", Path: "/console/login", Handler: a.con.LoginPage, Tag: "控制台", Summary: "工作人员登录页", Produces: "text/html", Query: []param{{Name: "next", Desc: "登录后回到的页面（仅限本站控制台路径）"}}},
 		{Method: "POST", Path: "/console/login", Handler: a.con.Login, Limit: "login", Tag: "控制台", Summary: "登录（表单；会话令牌写入 HttpOnly Cookie）", Produces: "text/html"},
 		{Method: "POST", Path: "/console/logout", Handler: a.con.Auth(nil, a.con.Logout), Tag: "控制台", Summary: "退出登录（注销会话）", Produces: "text/html"},
 		{Method: "GET", Path: "/console/assets/:name", Handler: a.con.Asset, Tag: "控制台", Summary: "控制台样式表与脚本", Produces: "text/css"},
-		{Method: "GET", Path: "/console/tickets", Handler: a.con.Auth(ticketStaff, a.con.Queue), Tag: "控制台", Summary: "工单队列：筛选、办理时限倒计时（超期标红）；承办单位只见本单位", Produces: "text/html"},
-		{Method: "GET", Path: "/console/tickets/new", Handler: a.con.Auth(operators, a.con.NewCall), Tag: "控制台", Summary: "登记来电表单", Produces: "text/html"},
-		{Method: "GET", Path: "/console/tickets/new/history", Handler: a.con.Auth(operators, a.con.CallerHistory), Tag: "控制台", Summary: "登记来电：来电人的历史工单（页面片段）", Produces: "text/html"},
+		{Method: "GET", Path: "/console/tickets", Handler: a.con.Auth(ticketStaff, a.con.Queue), Tag: "控制台", Summary: "工单队列：筛选、办理时限倒计时（超期标红）；承办单位只见本单位", Produces: "text/html", Query: []param{{Name: "status", Enum: ticketStatusEnum, Desc: "工单状态"}, {Name: "channel", Enum: ticketChanEnum, Desc: "渠道"}, {Name: "kind", Enum: ticketKindEnum, Desc: "诉求类型"}, {Name: "q", Desc: "搜索"}, {Name: "overdue", Desc: "非空时只看已超期"}, {Name: "sort", Enum: ticketSortEnum, Desc: "排序"}, qCursor}},
+		{Method: "GET", Path: "/console/tickets/new", Handler: a.con.Auth(operators, a.con.NewCall), Tag: "控制台", Summary: "登记来电表单", Produces: "text/html", Query: []param{{Name: "phone", Desc: "来电号码（预填并显示历史工单）"}}},
+		{Method: "GET", Path: "/console/tickets/new/history", Handler: a.con.Auth(operators, a.con.CallerHistory), Tag: "控制台", Summary: "登记来电：来电人的历史工单（页面片段）", Produces: "text/html", Query: []param{{Name: "phone", Desc: "来电号码"}}},
 		{Method: "POST", Path: "/console/tickets", Handler: a.con.Auth(operators, a.con.RecordCall), Tag: "控制台", Summary: "登记来电为热线工单", Produces: "text/html"},
 		{Method: "GET", Path: "/console/tickets/:no", Handler: a.con.Auth(ticketStaff, a.con.Ticket), Tag: "控制台", Summary: "工单详情：办理过程、当前可执行的操作、疑似重复诉求", Produces: "text/html"},
 		{Method: "POST", Path: "/console/tickets/:no/actions/:action", Handler: a.con.Auth(ticketStaff, a.con.Act), Tag: "控制台", Summary: "办理操作（受理、派单、签收、答复、退单、延期、审核、合并…）", Produces: "text/html"},
 		{Method: "GET", Path: "/console/tickets/:no/publication", Handler: a.con.Auth(operators, a.con.Publication), Tag: "控制台", Summary: "公开前的脱敏对照", Produces: "text/html"},
 		{Method: "POST", Path: "/console/tickets/:no/publication", Handler: a.con.Auth(operators, a.con.Publish), Tag: "控制台", Summary: "公开办理结果", Produces: "text/html"},
-		{Method: "GET", Path: "/console/stats", Handler: a.con.Auth(operators, a.con.Stats), Tag: "控制台", Summary: "按承办单位的诉求统计", Produces: "text/html"},
-		{Method: "GET", Path: "/console/hall", Handler: a.con.Auth(clerks, a.con.Hall), Tag: "控制台", Summary: "今日大厅：签到、取号、各窗口叫号、等候队列（自动刷新）；hall（管理员选大厅）、window（“我的窗口”，0 为全部窗口）", Produces: "text/html"},
+		{Method: "GET", Path: "/console/stats", Handler: a.con.Auth(operators, a.con.Stats), Tag: "控制台", Summary: "按承办单位的诉求统计", Produces: "text/html", Query: []param{{Name: "from", Type: "date", Desc: "起始日期"}, {Name: "to", Type: "date", Desc: "截止日期"}}},
+		{Method: "GET", Path: "/console/hall", Handler: a.con.Auth(clerks, a.con.Hall), Tag: "控制台", Summary: "今日大厅：签到、取号、各窗口叫号、等候队列（自动刷新）；hall（管理员选大厅）、window（“我的窗口”，0 为全部窗口）", Produces: "text/html", Query: []param{{Name: "hall", Type: "integer", Desc: "大厅编号（管理员选择）"}, {Name: "window", Type: "integer", Desc: "我的窗口（0 为全部窗口）"}}},
 		{Method: "GET", Path: "/display/halls/:id", Handler: a.con.CallingDisplay, Tag: "控制台", Summary: "大厅叫号屏（公开、无需登录、自动刷新；只显示排队号码与窗口名称）", Produces: "text/html"},
 		{Method: "POST", Path: "/console/hall/checkin", Handler: a.con.Auth(clerks, a.con.CheckIn), Tag: "控制台", Summary: "凭预约码签到取号", Produces: "text/html"},
 		{Method: "POST", Path: "/console/hall/walk-ins", Handler: a.con.Auth(clerks, a.con.WalkIn), Tag: "控制台", Summary: "现场取号", Produces: "text/html"},
 		{Method: "POST", Path: "/console/hall/queue/:action", Handler: a.con.Auth(clerks, a.con.QueueAction), Tag: "控制台", Summary: "叫下一号、重呼、办结、过号", Produces: "text/html"},
-		{Method: "GET", Path: "/console/guides", Handler: a.con.Auth(editors, a.con.Guides), Tag: "控制台", Summary: "办事指南列表（含草稿、已下线）", Produces: "text/html"},
+		{Method: "GET", Path: "/console/guides", Handler: a.con.Auth(editors, a.con.Guides), Tag: "控制台", Summary: "办事指南列表（含草稿、已下线）", Produces: "text/html", Query: []param{{Name: "status", Enum: []string{"draft", "published", "retired"}, Desc: "状态"}, {Name: "after", Desc: "翻页：上一页最后一个事项编码"}}},
 		{Method: "GET", Path: "/console/guides/new", Handler: a.con.Auth(editors, a.con.NewGuide), Tag: "控制台", Summary: "新建办事指南表单", Produces: "text/html"},
 		{Method: "POST", Path: "/console/guides", Handler: a.con.Auth(editors, a.con.CreateGuide), Tag: "控制台", Summary: "保存新的办事指南草稿", Produces: "text/html"},
 		{Method: "GET", Path: "/console/guides/:code", Handler: a.con.Auth(editors, a.con.Guide), Tag: "控制台", Summary: "编辑办事指南草稿、历史版本", Produces: "text/html"},
@@ -196,7 +197,7 @@ func (a *App) routes() []route {
 		{Method: "GET", Path: "/console/guides/:code/preview", Handler: a.con.Auth(editors, a.con.GuidePreview), Tag: "控制台", Summary: "预览草稿（居民看到的样子）", Produces: "text/html"},
 		{Method: "POST", Path: "/console/guides/:code/publish", Handler: a.con.Auth(editors, a.con.PublishGuide), Tag: "控制台", Summary: "发布办事指南新版本", Produces: "text/html"},
 		{Method: "GET", Path: "/console/guides/:code/versions/:version", Handler: a.con.Auth(editors, a.con.GuideVersion), Tag: "控制台", Summary: "查看办事指南某一历史版本", Produces: "text/html"},
-		{Method: "GET", Path: "/console/policies", Handler: a.con.Auth(editors, a.con.Policies), Tag: "控制台", Summary: "政策列表（含草稿、已撤回）", Produces: "text/html"},
+		{Method: "GET", Path: "/console/policies", Handler: a.con.Auth(editors, a.con.Policies), Tag: "控制台", Summary: "政策列表（含草稿、已撤回）", Produces: "text/html", Query: []param{{Name: "status", Enum: []string{"draft", "published", "withdrawn"}, Desc: "状态"}, {Name: "before", Type: "integer", Desc: "翻页：上一页最后一条的编号"}}},
 		{Method: "GET", Path: "/console/policies/new", Handler: a.con.Auth(editors, a.con.NewPolicy), Tag: "控制台", Summary: "新建政策表单", Produces: "text/html"},
 		{Method: "POST", Path: "/console/policies", Handler: a.con.Auth(editors, a.con.CreatePolicy), Tag: "控制台", Summary: "保存新的政策草稿", Produces: "text/html"},
 		{Method: "GET", Path: "/console/policies/:id", Handler: a.con.Auth(editors, a.con.Policy), Tag: "控制台", Summary: "编辑政策草稿、发布、更正、撤回、历史版本", Produces: "text/html"},
@@ -206,14 +207,14 @@ func (a *App) routes() []route {
 		{Method: "POST", Path: "/console/policies/:id/correct", Handler: a.con.Auth(editors, a.con.CorrectPolicy), Tag: "控制台", Summary: "发布政策更正", Produces: "text/html"},
 		{Method: "POST", Path: "/console/policies/:id/withdraw", Handler: a.con.Auth(editors, a.con.WithdrawPolicy), Tag: "控制台", Summary: "撤回政策", Produces: "text/html"},
 		{Method: "GET", Path: "/console/policies/:id/deliveries", Handler: a.con.Auth(editors, a.con.Deliveries), Tag: "控制台", Summary: "政策推送进度（推送中自动刷新）", Produces: "text/html"},
-		{Method: "GET", Path: "/console/audit", Handler: a.con.Auth(admins, a.con.AuditLog), Tag: "控制台", Summary: "审计日志：按操作人、操作类型、日期筛选（actor、action、from、to、before）", Produces: "text/html"},
+		{Method: "GET", Path: "/console/audit", Handler: a.con.Auth(admins, a.con.AuditLog), Tag: "控制台", Summary: "审计日志：按操作人、操作类型、日期筛选（actor、action、from、to、before）", Produces: "text/html", Query: []param{{Name: "actor", Desc: "操作人"}, {Name: "action", Desc: "操作类型"}, {Name: "from", Type: "date", Desc: "起始日期"}, {Name: "to", Type: "date", Desc: "截止日期"}, {Name: "before", Type: "integer", Desc: "翻页：上一页最后一条的编号"}}},
 		{Method: "GET", Path: "/console/staff", Handler: a.con.Auth(admins, a.con.Staff), Tag: "控制台", Summary: "工作人员账号", Produces: "text/html"},
 		{Method: "POST", Path: "/console/staff", Handler: a.con.Auth(admins, a.con.CreateStaff), Tag: "控制台", Summary: "创建工作人员账号", Produces: "text/html"},
 		{Method: "POST", Path: "/console/staff/:id", Handler: a.con.Auth(admins, a.con.UpdateStaff), Tag: "控制台", Summary: "修改角色、部门、大厅或停用账号", Produces: "text/html"},
 		{Method: "POST", Path: "/console/staff/:id/password", Handler: a.con.Auth(admins, a.con.ResetPassword), Tag: "控制台", Summary: "重置工作人员密码", Produces: "text/html"},
 		{Method: "GET", Path: "/console/departments", Handler: a.con.Auth(admins, a.con.Departments), Tag: "控制台", Summary: "部门树", Produces: "text/html"},
 		{Method: "POST", Path: "/console/departments", Handler: a.con.Auth(admins, a.con.CreateDepartment), Tag: "控制台", Summary: "添加部门", Produces: "text/html"},
-		{Method: "GET", Path: "/console/calendar", Handler: a.con.Auth(admins, a.con.Calendar), Tag: "控制台", Summary: "节假日与调休日历", Produces: "text/html"},
+		{Method: "GET", Path: "/console/calendar", Handler: a.con.Auth(admins, a.con.Calendar), Tag: "控制台", Summary: "节假日与调休日历", Produces: "text/html", Query: []param{{Name: "year", Type: "integer", Desc: "年份"}}},
 		{Method: "POST", Path: "/console/calendar", Handler: a.con.Auth(admins, a.con.SetCalendarDay), Tag: "控制台", Summary: "设置某日放假或调休上班", Produces: "text/html"},
 		{Method: "GET", Path: "/console/halls", Handler: a.con.Auth(admins, a.con.HallsAdmin), Tag: "控制台", Summary: "服务大厅列表", Produces: "text/html"},
 		{Method: "POST", Path: "/console/halls", Handler: a.con.Auth(admins, a.con.SaveHall), Tag: "控制台", Summary: "新建服务大厅", Produces: "text/html"},
@@ -240,6 +241,9 @@ func (a *App) mount(f *fiber.App, routes []route) {
 			chain = append(chain, limitBody(limit), refuseBadText(r.Binary))
 		} else {
 			chain = append(chain, refuseBody, refuseBadText(false))
+		}
+		if refusesUnknownQuery(r) {
+			chain = append(chain, refuseUnknownQuery(r.Query))
 		}
 		if r.Limit == "login" {
 			chain = append(chain, a.limitIP("login", a.rules.login))
