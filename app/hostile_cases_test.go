@@ -265,25 +265,33 @@ var wellFormed = map[string]string{
 	"phone": "13800138000",
 }
 
-// queryParams lists the query parameters each GET route reads and their
-// kind. Strict kinds must be refused (4xx) when garbled; for lenient ones
-// (free text and filters) an empty 200 is as right as a 400, but never a 5xx.
-var queryParams = map[string]map[string]string{
-	"/api/v1/admin/audit-log":             {"limit": "limit", "cursor": "cursor"},
-	"/api/v1/me/tickets":                  {"limit": "limit", "cursor": "cursor"},
-	"/api/v1/ops/tickets":                 {"limit": "limit", "cursor": "cursor", "department_id": "id", "due_before": "time", "q": "text", "status": "filter", "channel": "filter", "kind": "filter", "overdue": "filter", "caller_phone": "filter", "sort": "filter"},
-	"/api/v1/ops/callers/{phone}/tickets": {"limit": "limit", "cursor": "cursor"},
-	"/api/v1/public/tickets":              {"limit": "limit", "cursor": "cursor", "department_id": "id", "q": "text", "category": "filter"},
-	"/api/v1/public/stats/tickets":        {"from": "time", "to": "time"},
-	"/api/v1/guides":                      {"limit": "limit", "cursor": "cursor", "department_id": "id", "q": "text", "category": "filter", "audience": "filter"},
-	"/api/v1/guides/{code}/checklist":     {"format": "filter"},
-	"/api/v1/admin/guides":                {"limit": "limit", "cursor": "keyset", "status": "filter"},
-	"/api/v1/halls":                       {"lat": "coord", "lng": "coord"},
-	"/api/v1/halls/{id}/slots":            {"guide_code": "filter", "date": "time"},
-	"/api/v1/me/appointments":             {"limit": "limit", "cursor": "cursor"},
-	"/api/v1/policies":                    {"limit": "limit", "cursor": "cursor", "q": "text", "topic": "filter"},
-	"/api/v1/admin/policies":              {"limit": "limit", "cursor": "cursor", "status": "filter"},
-	"/api/v1/admin/policies/{id}/preview": {"format": "filter"},
+// queryKind is the kind of a declared query parameter (route.Query) for the
+// walk: strict kinds must be refused (4xx) when garbled; for lenient ones
+// (free text, filters and flags) an empty 200 is as right as a 400, but never
+// a 5xx. queryKindOf overrides the kind derived from the declaration.
+func queryKind(path string, p param) string {
+	if k := queryKindOf[path][p.Name]; k != "" {
+		return k
+	}
+	switch {
+	case p.Name == "limit", p.Name == "cursor":
+		return p.Name
+	case p.Name == "q":
+		return "text"
+	case len(p.Enum) > 0, p.Type == "boolean":
+		return "filter"
+	case p.Type == "integer":
+		return "id"
+	case p.Type == "date", p.Type == "date-time":
+		return "time"
+	case p.Type == "number":
+		return "coord"
+	}
+	return "filter"
+}
+
+var queryKindOf = map[string]map[string]string{
+	"/api/v1/admin/guides": {"cursor": "keyset"}, // the last guide code seen: any string is a position in key order
 }
 
 // queryBase holds the valid companions a parameter needs to be read at all.

@@ -147,12 +147,12 @@ func TestHostileInputIsRefusedAndChangesNothing(t *testing.T) {
 				skipped[reason]++
 				continue
 			}
-			if op.method == "GET" && op.list && queryParams[op.path] == nil {
+			if op.method == "GET" && op.list && len(op.route.Query) == 0 {
 				a.probePaging(t, op, w)
 			}
 			params := docParam.FindAllStringSubmatch(op.path, -1)
 			raw, isRaw := rawBodyRoutes[key]
-			_, hasQuery := queryParams[op.path]
+			hasQuery := len(op.route.Query) > 0
 			if op.body == nil && len(params) == 0 && !isRaw && !hasQuery {
 				if op.method != "GET" && !noInputWrites[key] {
 					t.Errorf("%s takes neither a documented body nor parameters: add it to rawBodyRoutes or noInputWrites", key)
@@ -208,15 +208,17 @@ func fill(path, name, value string) string {
 	})
 }
 
-// probePaging fails when a list route that queryParams does not know reads
-// ?limit= or ?cursor= (it refuses garbage in them), so that a new paged
-// route cannot escape the query walk.
+// probePaging fails when a list route that declares no query parameters
+// (route.Query) does not refuse ?limit= and ?cursor= as unknown: the
+// refusal names the parameter as unsupported, so that a new paged route
+// cannot escape the query walk by forgetting to declare them.
 func (a *testApp) probePaging(t *testing.T, op docOp, w hostileWorld) {
 	t.Helper()
-	for _, q := range []string{"limit=-1", "cursor=%00garbage"} {
+	for _, q := range []string{"limit=-1", "cursor=garbage"} {
 		r := a.do("GET", fill(op.path, "", "")+"?"+q, w.token(op.route), nil)
-		if r.Status >= 500 || (r.Status >= 400 && strings.Contains(string(r.Body), `"fields"`)) {
-			t.Errorf("GET %s?%s = %d %.200s: add the route's query parameters to queryParams", op.path, q, r.Status, r.Body)
+		name, _, _ := strings.Cut(q, "=")
+		if r.Status != 400 || !strings.Contains(string(r.Body), `"`+name+`":"不支持的参数"`) {
+			t.Errorf("GET %s?%s = %d %.200s: want 400 naming %s as unsupported (declare the route's query parameters in its Query)", op.path, q, r.Status, r.Body, name)
 		}
 	}
 }
@@ -302,10 +304,18 @@ func (a *testApp) walkOp(t *testing.T, op docOp, w hostileWorld, raw []hostileCa
 			envelope(what, r)
 		}
 	}
+	if refusesUnknownQuery(op.route) {
+		what := "an undeclared query parameter"
+		r := send(what, path+"?zz_unknown=1&"+url.Values{"未知": {"x"}}.Encode(), good)
+		if _, fields := envelope(what, r); r.Status != 400 || fields["zz_unknown"] != "不支持的参数" || fields["未知"] != "不支持的参数" {
+			t.Errorf("%s: %d %.300s, want 400 naming zz_unknown and 未知", what, r.Status, r.Body)
+		}
+	}
 	if op.method != "GET" {
 		return n
 	}
-	for name, kind := range queryParams[op.path] {
+	for _, prm := range op.route.Query {
+		name, kind := prm.Name, queryKind(op.path, prm)
 		for _, v := range queryValues[kind] {
 			q := url.Values{}
 			for k, bv := range queryBase[op.path] {

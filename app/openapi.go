@@ -30,6 +30,9 @@ func (a *App) buildOpenAPI() ([]byte, error) {
 		for _, m := range paramPattern.FindAllStringSubmatch(r.Path, -1) {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 		}
+		for _, q := range r.Query {
+			params = append(params, q.openAPI())
+		}
 		if r.Idempotent {
 			params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "required": false,
 				"description": "同一键与同一请求体在 24 小时内只执行一次，重复请求返回首次的响应", "schema": map[string]any{"type": "string"}})

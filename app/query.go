@@ -3,6 +3,7 @@ package app
 import (
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -15,10 +16,40 @@ import (
 // declares them (route.Query); the OpenAPI document lists them and
 // refuseUnknownQuery answers 400 to any other.
 type param struct {
-	Name string
-	Type string
-	Enum []string
-	Desc string
+	Name     string
+	Type     string
+	Enum     []string
+	Desc     string
+	Required bool
+}
+
+// schema is the parameter's JSON schema in the OpenAPI document.
+func (p param) schema() map[string]any {
+	s := map[string]any{"type": "string"}
+	switch p.Type {
+	case "integer", "number", "boolean":
+		s["type"] = p.Type
+	case "date", "date-time":
+		s["format"] = p.Type
+	}
+	if len(p.Enum) > 0 {
+		s["enum"] = p.Enum
+	}
+	return s
+}
+
+// openAPI is the parameter as an OpenAPI parameter object.
+func (p param) openAPI() map[string]any {
+	o := map[string]any{"name": p.Name, "in": "query", "required": p.Required, "description": p.Desc, "schema": p.schema()}
+	switch {
+	case len(p.Enum) > 0:
+		o["example"] = p.Enum[0]
+	case p.Type == "date":
+		o["example"] = time.Now().AddDate(0, 0, 7).Format(time.DateOnly)
+	case p.Type == "date-time":
+		o["example"] = time.Now().AddDate(0, 0, 7).Truncate(time.Hour).Format(time.RFC3339)
+	}
+	return o
 }
 
 // Parameters shared by several routes.

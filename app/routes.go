@@ -129,7 +129,7 @@ func (a *App) routes() []route {
 
 		{Method: "GET", Path: "/api/v1/halls", Handler: a.listHalls, Tag: "预约办事", Summary: "服务大厅：今日开放时间；给出 lat、lng 时按距离排序；给出 guide_code 时只列可预约该事项的大厅", Resp: hallListResp{}, Query: []param{{Name: "lat", Type: "number", Desc: "纬度（与 lng 同时给出时按距离排序）"}, {Name: "lng", Type: "number", Desc: "经度"}, {Name: "guide_code", Desc: "只列可预约该事项的大厅"}}},
 		{Method: "GET", Path: "/api/v1/halls/:id", Handler: a.getHall, Tag: "预约办事", Summary: "大厅详情：开放时间、窗口与可预约事项", Resp: hallResp{}},
-		{Method: "GET", Path: "/api/v1/halls/:id/slots", Handler: a.hallSlots, Tag: "预约办事", Summary: "某事项某日的可预约时段与余量（guide_code、date）：每个时间一条，余量为各窗口之和，预约时自动分配有空位的窗口", Resp: slotsResp{}, Query: []param{{Name: "guide_code", Desc: "事项编码（必填）"}, {Name: "date", Type: "date", Desc: "日期（必填，如 2026-12-31）"}}},
+		{Method: "GET", Path: "/api/v1/halls/:id/slots", Handler: a.hallSlots, Tag: "预约办事", Summary: "某事项某日的可预约时段与余量（guide_code、date）：每个时间一条，余量为各窗口之和，预约时自动分配有空位的窗口", Resp: slotsResp{}, Query: []param{{Name: "guide_code", Desc: "事项编码", Required: true}, {Name: "date", Type: "date", Desc: "日期", Required: true}}},
 		{Method: "POST", Path: "/api/v1/appointments", Handler: a.book, Auth: authResident, Limit: "booking", Idempotent: true, Tag: "预约办事", Summary: "预约（须绑定手机号；同一事项一个、合计三个有效预约）", Body: bookReq{}, Resp: appointmentResp{}, Status: fiber.StatusCreated},
 		{Method: "GET", Path: "/api/v1/me/appointments", Handler: a.myAppointments, Auth: authResident, Tag: "预约办事", Summary: "我的预约", Resp: appointmentListResp{}, Query: paged()},
 		{Method: "GET", Path: "/api/v1/me/appointments/:id", Handler: a.myAppointment, Auth: authResident, Tag: "预约办事", Summary: "我的一个预约（订阅消息的落地页）：预约码、状态、排队号与叫号窗口", Resp: appointmentResp{}},
