@@ -172,3 +172,32 @@ func TestUnsatisfiedRatingReopensOnce(t *testing.T) {
 		}
 	})
 }
+
+// A deadline passed after working hours is late by no working time yet; the
+// ticket still reads as overdue (it read "0分钟" with seconds_left 0 at
+// night, and the queue showed a late ticket as on time).
+func TestDeadlinePassedAfterHoursReadsOverdue(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		w.now = at(2026, 11, 2, 16, 30) // Monday afternoon
+		tk := w.submit(w.alice, "路灯不亮已一周")
+		due := at(2026, 11, 2, 17, 30) // after the working day ends at 17:00
+		if _, err := d.Exec(d.Rebind(`UPDATE tickets SET accept_due_at = ? WHERE tracking_no = ?`), due, tk.TrackingNo); err != nil {
+			t.Fatal(err)
+		}
+		w.now = at(2026, 11, 2, 22, 0) // that night: no working time since the deadline
+		got := w.must(w.s.Get(context.Background(), w.operator, tk.TrackingNo))
+		cd := got.CurrentDeadline
+		if cd == nil || !cd.Overdue || cd.SecondsLeft >= 0 || cd.TimeLeft != "超期 不足1分钟" {
+			t.Fatalf("current deadline at night %+v, want overdue, negative seconds, 超期 不足1分钟", cd)
+		}
+		if dl := got.Deadlines; !dl.Overdue || dl.SecondsLeft >= 0 || dl.TimeLeft != "超期 不足1分钟" {
+			t.Fatalf("deadlines at night %+v, want overdue", dl)
+		}
+		w.now = at(2026, 11, 3, 9, 45) // the next morning: 45 working minutes late
+		cd = w.must(w.s.Get(context.Background(), w.operator, tk.TrackingNo)).CurrentDeadline
+		if cd.SecondsLeft != -45*60 || cd.TimeLeft != "超期 45分钟" {
+			t.Fatalf("next morning %+v, want -2700 s, 超期 45分钟", cd)
+		}
+	})
+}

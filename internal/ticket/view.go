@@ -139,15 +139,24 @@ func (s *Service) deadlines(r *row) Deadlines {
 	if r.Status == NeedInfo && r.PausedAt.Valid {
 		now = r.PausedAt.Time // the clock stands still while the submitter is asked
 	}
-	c := s.clock()
-	left := c.WorkingTimeBetween(now, next)
-	if now.After(next) {
-		left = -c.WorkingTimeBetween(next, now)
-		d.Overdue = true
-	}
+	left, overdue := s.workingLeft(now, next)
+	d.Overdue = d.Overdue || overdue
 	d.SecondsLeft = int64(left / time.Second)
 	d.TimeLeft = humanWorking(left)
 	return d
+}
+
+// workingLeft is the working time from now to due, negative once due has
+// passed. A deadline passed outside working hours (at night, over a
+// weekend) is overdue by no working time yet; it still counts as overdue, by
+// at least a second, so that seconds_left and the label never say "0 left"
+// of a ticket that is late.
+func (s *Service) workingLeft(now, due time.Time) (left time.Duration, overdue bool) {
+	c := s.clock()
+	if !now.After(due) {
+		return c.WorkingTimeBetween(now, due), false
+	}
+	return min(-c.WorkingTimeBetween(due, now), -time.Second), true
 }
 
 // verifiedPhone returns the resident's verified phone, or "".
@@ -227,12 +236,8 @@ func (s *Service) currentDeadline(st Status, accept, sign, reply, paused sql.Nul
 	if d.Paused && paused.Valid {
 		now = paused.Time
 	}
-	c := s.clock()
-	left := c.WorkingTimeBetween(now, due.Time)
-	if now.After(due.Time) {
-		left = -c.WorkingTimeBetween(due.Time, now)
-		d.Overdue = true
-	}
+	left, overdue := s.workingLeft(now, due.Time)
+	d.Overdue = overdue
 	d.SecondsLeft = int64(left / time.Second)
 	d.TimeLeft = humanWorking(left)
 	return d
@@ -252,6 +257,8 @@ func humanWorking(d time.Duration) string {
 		return fmt.Sprintf("%s%d天%d小时", sign, days, hours)
 	case hours > 0:
 		return fmt.Sprintf("%s%d小时%d分", sign, hours, mins)
+	case sign != "" && mins == 0:
+		return "超期 不足1分钟"
 	}
 	return fmt.Sprintf("%s%d分钟", sign, mins)
 }
