@@ -30,6 +30,7 @@ import (
 	"govapp/internal/platform/jobs"
 	"govapp/internal/platform/pii"
 	"govapp/internal/platform/ratelimit"
+	"govapp/internal/platform/wire"
 	"govapp/internal/policy"
 	"govapp/internal/push"
 	"govapp/internal/ticket"
@@ -305,7 +306,8 @@ func (a *App) newFiber() *fiber.App {
 	f := fiber.New(fiber.Config{
 		AppName:               "govapp",
 		ErrorHandler:          a.errorHandler,
-		BodyLimit:             h.BodyLimit, // routes with a limit of their own: bodyLimits
+		JSONEncoder:           wire.Marshal, // the one time convention: internal/platform/wire
+		BodyLimit:             h.BodyLimit,  // routes with a limit of their own: bodyLimits
 		ReadTimeout:           h.ReadTimeout.D(),
 		WriteTimeout:          h.WriteTimeout.D(),
 		IdleTimeout:           h.IdleTimeout.D(),

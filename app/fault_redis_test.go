@@ -45,7 +45,7 @@ func TestFaultRedisCut(t *testing.T) {
 	if res := r.do("POST", "/api/v1/admin/guides/"+code+"/publish", ed, nil); res.Status != 200 {
 		t.Fatalf("publish: %d %s", res.Status, res.Body)
 	}
-	docKey := "govapp:" + r.DB().Keyspace() + "guide:doc:" + code + ":v1"
+	docKey := "govapp:" + r.DB().Keyspace() + "guide:wire:" + code + ":v1"
 	var codes []string
 	for _, it := range r.do("GET", "/api/v1/guides?limit=100", "", nil).json(t)["items"].([]any) {
 		codes = append(codes, it.(map[string]any)["code"].(string))

@@ -2,6 +2,8 @@ package app
 
 import (
 	"embed"
+	"encoding/json"
+	"fmt"
 	"html/template"
 	"strconv"
 	"strings"
@@ -189,8 +191,11 @@ func (a *App) guideVersion(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	return c.Send(b)
+	var g guide.Guide // the stored document, re-encoded in the API's time convention
+	if err := json.Unmarshal(b, &g); err != nil {
+		return fmt.Errorf("guide %s v%d: %w", c.Params("code"), v, err)
+	}
+	return c.JSON(&g)
 }
 
 type importResp struct {

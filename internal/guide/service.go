@@ -18,6 +18,7 @@ import (
 	"govapp/internal/platform/cache"
 	"govapp/internal/platform/db"
 	"govapp/internal/platform/errs"
+	"govapp/internal/platform/wire"
 )
 
 var errUnknownDepartment = errs.InvalidField("department_id", "受理单位不存在")
@@ -134,7 +135,9 @@ func (s *Service) Detail(ctx context.Context, code string) ([]byte, error) {
 	if v == 0 {
 		return nil, ErrNotFound
 	}
-	key := "guide:doc:" + code + ":v" + strconv.Itoa(v)
+	// the response's bytes, times in the API's convention (platform/wire):
+	// the stored document is re-encoded once per version
+	key := "guide:wire:" + code + ":v" + strconv.Itoa(v)
 	if s.local != nil {
 		if b, ok := s.local.GetIfPresent(key); ok {
 			return b, nil
@@ -145,7 +148,15 @@ func (s *Service) Detail(ctx context.Context, code string) ([]byte, error) {
 			return b, nil
 		}
 		s.detailLoads.Add(1)
-		b, err := versionDoc(context.WithoutCancel(ctx), s.db, code, v)
+		stored, err := versionDoc(context.WithoutCancel(ctx), s.db, code, v)
+		if err != nil {
+			return nil, err
+		}
+		var g Guide
+		if err := json.Unmarshal(stored, &g); err != nil {
+			return nil, fmt.Errorf("guide: decode %s v%d: %w", code, v, err)
+		}
+		b, err := wire.Marshal(&g)
 		if err != nil {
 			return nil, err
 		}

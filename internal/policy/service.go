@@ -18,6 +18,7 @@ import (
 	"govapp/internal/platform/cache"
 	"govapp/internal/platform/db"
 	"govapp/internal/platform/errs"
+	"govapp/internal/platform/wire"
 	"govapp/internal/push"
 )
 
@@ -150,7 +151,7 @@ func (s *Service) Detail(ctx context.Context, id int64) ([]byte, error) {
 	if st.version == 0 {
 		return nil, ErrNotFound
 	}
-	key := st.key("doc", id)
+	key := st.key("wire", id) // the response's bytes, times in the API's convention (platform/wire)
 	if s.local != nil {
 		if b, ok := s.local.GetIfPresent(key); ok {
 			return b, nil
@@ -165,7 +166,7 @@ func (s *Service) Detail(ctx context.Context, id int64) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		b, err := json.Marshal(p)
+		b, err := wire.Marshal(p)
 		if err != nil {
 			return nil, err
 		}
