@@ -243,6 +243,8 @@ func authzMatrix() []probe {
 		line("PUT /api/v1/admin/calendar/:date", staffOnly(rAd)),
 
 		line("GET /api/v1/guide-categories", public),
+		line("GET /api/v1/ticket-categories", public),
+		line("GET /api/v1/subscribe-templates", public),
 		line("GET /api/v1/guides", public),
 		line("GET /api/v1/guides/:code", public),
 		line("GET /api/v1/guides/:code/checklist", public),

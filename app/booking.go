@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"govapp/internal/account"
 	"govapp/internal/booking"
+	"govapp/internal/calendar"
 	"govapp/internal/platform/errs"
 	"govapp/internal/platform/ratelimit"
 )
@@ -94,7 +96,7 @@ func (a *App) hallSlots(c *fiber.Ctx) error {
 		return err
 	}
 	if c.Query("guide_code") == "" || c.Query("date") == "" {
-		return errs.Invalid(map[string]string{"guide_code": "须给出事项编码与日期", "date": "须给出日期，如 2026-11-12"})
+		return errs.Invalid(map[string]string{"guide_code": "须给出事项编码与日期", "date": "须给出日期，如 " + calendar.Example(time.Now().In(a.cfgLoc()))})
 	}
 	out, err := a.bookings.Slots(c.UserContext(), id, c.Query("guide_code"), c.Query("date"))
 	if err != nil {

@@ -72,7 +72,7 @@ func (a *App) getCalendar(c *fiber.Ctx) error {
 	if y := c.Query("year"); y != "" {
 		n, err := strconv.Atoi(y)
 		if err != nil || n < 2000 || n > 2100 {
-			return errs.InvalidField("year", "须为 2000–2100 之间的年份，如 2027")
+			return errs.InvalidField("year", fmt.Sprintf("须为 2000–2100 之间的年份，如 %d", time.Now().In(a.cfgLoc()).Year()+1))
 		}
 		r.Year, r.Days = n, slices.DeleteFunc(r.Days, func(d calendar.Day) bool { return d.Date.Year != n })
 	}
@@ -92,7 +92,7 @@ func (a *App) putCalendarDay(c *fiber.Ctx) error {
 	}
 	d, err := calendar.ParseDate(c.Params("date"))
 	if err != nil {
-		return errs.InvalidField("date", "须为日期，如 2027-02-06")
+		return errs.InvalidField("date", "须为日期，如 "+calendar.Example(time.Now().In(a.cfgLoc())))
 	}
 	k, err := calendar.ParseKind(req.Kind)
 	if err != nil {

@@ -22,9 +22,9 @@ func (a *App) callerTickets(c *fiber.Ctx) error {
 		return errs.InvalidField("phone", "不是有效的电话号码")
 	}
 	f := ticket.Filter{CallerPhone: phone, Sort: ticket.SortNewest}
-	items, next, err := a.tickets.List(c.UserContext(), a.actor(c), f, c.Query("cursor"), limit)
+	page, err := a.tickets.List(c.UserContext(), a.actor(c), f, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(ticketListResp{Items: items, NextCursor: next})
+	return c.JSON(page)
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"encoding/json"
-	"html/template"
 	"reflect"
 	"regexp"
 	"strings"
@@ -51,8 +50,10 @@ func (a *App) buildOpenAPI() ([]byte, error) {
 			}
 		}
 		if r.Body != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Body))}}}
+			bs := schemaOf(reflect.TypeOf(r.Body))
+			_, needed := bs["required"] // a body whose fields are all optional may be left out
+			op["requestBody"] = map[string]any{"required": needed, "content": map[string]any{
+				"application/json": map[string]any{"schema": bs}}}
 		}
 		status := r.Status
 		if status == 0 {
@@ -104,7 +105,7 @@ func schemaOf(t reflect.Type) map[string]any {
 		t = t.Elem()
 	}
 	if t == timeType {
-		return map[string]any{"type": "string", "format": "date-time"}
+		return map[string]any{"type": "string", "format": "date-time", "example": "2026-12-03T09:30:00+08:00"}
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -131,8 +132,15 @@ func schemaOf(t reflect.Type) map[string]any {
 			if name == "" {
 				name = f.Name
 			}
-			props[name] = schemaOf(f.Type)
-			if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
+			fs := schemaOf(f.Type)
+			if d := f.Tag.Get("desc"); d != "" {
+				fs["description"] = d
+			}
+			if ex, ok := f.Tag.Lookup("example"); ok {
+				fs["example"] = exampleValue(f.Type, ex)
+			}
+			props[name] = fs
+			if f.Tag.Get("required") == "true" || !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
 				required = append(required, name)
 			}
 		}
@@ -145,62 +153,24 @@ func schemaOf(t reflect.Type) map[string]any {
 	return map[string]any{}
 }
 
+// exampleValue is a field's example tag as the JSON value of the field's
+// type: a string stays a string, anything else ("5", "true", "[15]") is
+// JSON; a tag that is not is a mistake the document test finds.
+func exampleValue(t reflect.Type, ex string) any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() == reflect.String {
+		return ex
+	}
+	var v any
+	if err := json.Unmarshal([]byte(ex), &v); err != nil {
+		return "invalid example: " + ex
+	}
+	return v
+}
+
 func (a *App) openapiJSON(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	return c.Send(a.openapi)
-}
-
-var docsTemplate = template.Must(template.New("docs").Parse(`<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>govapp 接口说明</title>
-<style>body{font:15px/1.6 system-ui,"PingFang SC","Microsoft YaHei",sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.4rem .6rem;text-align:left;vertical-align:top}
-code{font-family:ui-monospace,monospace}.m{font-weight:bold}.GET{color:#0a7}.POST{color:#05c}.PUT{color:#a60}.DELETE{color:#c22}h2{margin-top:2rem}</style></head>
-<body><h1>govapp 掌上政务 API</h1>
-<p>基础路径 <code>/api/v1</code>，JSON，UTF-8。认证：<code>Authorization: Bearer &lt;token&gt;</code>。
-错误格式：<code>{"error":{"code":"…","message":"…","request_id":"…"}}</code>。机器可读文档：<a href="/openapi.json">/openapi.json</a>。</p>
-{{range .}}<h2>{{.Tag}}</h2><table><tr><th>方法</th><th>路径</th><th>说明</th><th>权限</th></tr>
-{{range .Routes}}<tr><td class="m {{.Method}}">{{.Method}}</td><td><code>{{.Path}}</code></td><td>{{.Summary}}{{if .Idempotent}}（支持 Idempotency-Key）{{end}}</td><td>{{.Who}}</td></tr>
-{{end}}</table>{{end}}</body></html>`))
-
-type docsRoute struct {
-	Method, Path, Summary, Who string
-	Idempotent                 bool
-}
-
-type docsGroup struct {
-	Tag    string
-	Routes []docsRoute
-}
-
-func (a *App) docsPage(c *fiber.Ctx) error {
-	var groups []docsGroup
-	index := map[string]int{}
-	for _, r := range a.routes() {
-		who := "公开"
-		switch r.Auth {
-		case authResident:
-			who = "居民"
-		case authStaff:
-			who = "工作人员"
-		case authAny:
-			who = "已登录"
-		}
-		if len(r.Roles) > 0 {
-			var rs []string
-			for _, x := range r.Roles {
-				rs = append(rs, string(x))
-			}
-			who += "（" + strings.Join(rs, "、") + "）"
-		}
-		i, ok := index[r.Tag]
-		if !ok {
-			i = len(groups)
-			index[r.Tag] = i
-			groups = append(groups, docsGroup{Tag: r.Tag})
-		}
-		groups[i].Routes = append(groups[i].Routes, docsRoute{Method: r.Method, Path: openAPIPath(r.Path), Summary: r.Summary, Who: who, Idempotent: r.Idempotent})
-	}
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return docsTemplate.Execute(c, groups)
 }

@@ -112,3 +112,29 @@ func (a *App) putSettings(c *fiber.Ctx) error {
 	}
 	return c.JSON(st)
 }
+
+// subscribeTemplate is one kind of message with the WeChat template ids the
+// mini-program asks the resident to allow (wx.requestSubscribeMessage).
+type subscribeTemplate struct {
+	push.Kind
+	TemplateID string `json:"template_id"`
+	LongTerm   bool   `json:"long_term"` // long-term subscription: no one-time grant needed
+	Setting    string `json:"setting" enums:"tickets,appointments,policies"`
+	Page       string `json:"page"` // the mini-program page the message opens
+}
+
+// subscribeTemplates lists the messages residents may receive: the template
+// id to ask a grant for, which notification setting governs it, and the
+// keywords each message fills.
+func (a *App) subscribeTemplates(c *fiber.Ctx) error {
+	out := []subscribeTemplate{}
+	for _, k := range push.Kinds {
+		t, ok := a.cfg.Push.Templates[k.Name]
+		if !ok || t.SubscribeID == "" {
+			continue
+		}
+		out = append(out, subscribeTemplate{Kind: k, TemplateID: t.SubscribeID, LongTerm: t.LongTerm, Setting: t.Setting, Page: t.Page})
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	return c.JSON(listResp[subscribeTemplate]{Items: out})
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"govapp/internal/platform/errs"
+	"govapp/internal/platform/wire"
 )
 
 // param is one query parameter a route reads: its name, its type ("string"
@@ -47,7 +48,7 @@ func (p param) openAPI() map[string]any {
 	case p.Type == "date":
 		o["example"] = time.Now().AddDate(0, 0, 7).Format(time.DateOnly)
 	case p.Type == "date-time":
-		o["example"] = time.Now().AddDate(0, 0, 7).Truncate(time.Hour).Format(time.RFC3339)
+		o["example"] = wire.Time(time.Now().AddDate(0, 0, 7).Truncate(time.Hour))
 	}
 	return o
 }

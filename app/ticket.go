@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"govapp/internal/calendar"
 	"govapp/internal/platform/errs"
 	"govapp/internal/platform/ratelimit"
 	"govapp/internal/ticket"
@@ -123,18 +124,18 @@ func (a *App) recordCall(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(t)
 }
 
-type ticketListResp = listResp[ticket.Summary]
+type ticketListResp = ticket.Page[ticket.Summary]
 
 func (a *App) myTickets(c *fiber.Ctx) error {
 	limit, err := pageLimit(c)
 	if err != nil {
 		return err
 	}
-	items, next, err := a.tickets.Mine(c.UserContext(), a.actor(c), c.Query("cursor"), limit)
+	page, err := a.tickets.Mine(c.UserContext(), a.actor(c), c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(ticketListResp{Items: items, NextCursor: next})
+	return c.JSON(page)
 }
 
 func (a *App) ticketDetail(c *fiber.Ctx) error {
@@ -175,35 +176,16 @@ func (a *App) opsTickets(c *fiber.Ctx) error {
 	if len([]rune(f.Text)) > 64 {
 		return errs.InvalidField("q", "不能超过 64 个字")
 	}
-	items, next, err := a.tickets.List(c.UserContext(), a.actor(c), f, c.Query("cursor"), limit)
+	page, err := a.tickets.List(c.UserContext(), a.actor(c), f, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(ticketListResp{Items: items, NextCursor: next})
-}
-
-type actReq = ticket.ActInput
-
-// ticketAction serves one transition of the table.
-func (a *App) ticketAction(act ticket.Action) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		var in ticket.ActInput
-		if len(c.Body()) > 0 {
-			if err := bind(c, &in); err != nil {
-				return err
-			}
-		}
-		t, err := a.tickets.Act(c.UserContext(), a.actor(c), c.Params("no"), act, in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(t)
-	}
+	return c.JSON(page)
 }
 
 type rateReq struct {
-	Rating  int    `json:"rating"`
-	Comment string `json:"comment,omitempty"`
+	Rating  int    `json:"rating" desc:"1–5 星；1–2 星为不满意，可退回重办一次" example:"5"`
+	Comment string `json:"comment,omitempty" desc:"评价内容（不超过 500 字）" example:"电梯已修好，感谢"`
 }
 
 func (a *App) rateTicket(c *fiber.Ctx) error {
@@ -219,7 +201,7 @@ func (a *App) rateTicket(c *fiber.Ctx) error {
 }
 
 type infoReq struct {
-	Note string `json:"note"`
+	Note string `json:"note" desc:"承办单位要求补充的信息（2–1000 字）" example:"幸福路 28 号 3 栋 2 单元"`
 }
 
 func (a *App) provideInfo(c *fiber.Ctx) error {
@@ -293,12 +275,12 @@ func (a *App) ticketStats(c *fiber.Ctx) error {
 	var err error
 	if s := c.Query("from"); s != "" {
 		if from, err = parseDay(s, a.cfgLoc()); err != nil {
-			return errs.InvalidField("from", "须为日期（2026-01-01）或 RFC 3339 时间")
+			return errs.InvalidField("from", "须为日期（如 "+calendar.Example(time.Now().In(a.cfgLoc()))+"）或 RFC 3339 时间")
 		}
 	}
 	if s := c.Query("to"); s != "" {
 		if to, err = parseDay(s, a.cfgLoc()); err != nil {
-			return errs.InvalidField("to", "须为日期（2026-01-31）或 RFC 3339 时间")
+			return errs.InvalidField("to", "须为日期（如 "+calendar.Example(time.Now().In(a.cfgLoc()))+"）或 RFC 3339 时间")
 		}
 	}
 	if !to.After(from) || to.Sub(from) > 3*366*24*time.Hour {
@@ -362,7 +344,7 @@ func (a *App) publishTicket(c *fiber.Ctx) error {
 	return c.JSON(p)
 }
 
-type publicListResp = listResp[ticket.Publication]
+type publicListResp = ticket.Page[ticket.Publication]
 
 func (a *App) publicTickets(c *fiber.Ctx) error {
 	limit, err := pageLimit(c)
@@ -378,11 +360,11 @@ func (a *App) publicTickets(c *fiber.Ctx) error {
 			return errs.InvalidField("department_id", "须为正整数")
 		}
 	}
-	items, next, err := a.tickets.PublicList(c.UserContext(), f, c.Query("cursor"), limit)
+	page, err := a.tickets.PublicList(c.UserContext(), f, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(publicListResp{Items: items, NextCursor: next})
+	return c.JSON(page)
 }
 
 func (a *App) publicTicket(c *fiber.Ctx) error {
@@ -391,4 +373,32 @@ func (a *App) publicTicket(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(p)
+}
+
+type ticketCategory struct {
+	Name string `json:"name"`
+}
+
+type ticketKind struct {
+	Code  string `json:"code"`
+	Label string `json:"label"`
+}
+
+// ticketCategoriesResp is what the submission form offers: the categories
+// (tickets.categories) and the kinds of request.
+type ticketCategoriesResp struct {
+	Items []ticketCategory `json:"items"`
+	Kinds []ticketKind     `json:"kinds"`
+}
+
+func (a *App) ticketCategories(c *fiber.Ctx) error {
+	out := ticketCategoriesResp{Items: []ticketCategory{}, Kinds: []ticketKind{}}
+	for _, n := range a.cfg.Tickets.Categories {
+		out.Items = append(out.Items, ticketCategory{Name: n})
+	}
+	for _, k := range ticket.KindOrder {
+		out.Kinds = append(out.Kinds, ticketKind{Code: k, Label: ticket.Kinds[k]})
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	return c.JSON(out)
 }

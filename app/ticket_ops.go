@@ -8,10 +8,10 @@ import (
 
 // callbackReq is the verdict an operator takes from a caller by phone (回访).
 type callbackReq struct {
-	Satisfied *bool  `json:"satisfied"`        // required: 满意 or 不满意
-	Resolved  *bool  `json:"resolved"`         // required: 问题已解决 or 未解决
-	Rating    int    `json:"rating,omitempty"` // optional 1–5 (satisfied 3–5, unsatisfied 1–2); default 5 or 1
-	Comment   string `json:"comment,omitempty"`
+	Satisfied *bool  `json:"satisfied" required:"true" desc:"来电人是否满意" example:"true"`
+	Resolved  *bool  `json:"resolved" required:"true" desc:"问题是否已解决" example:"true"`
+	Rating    int    `json:"rating,omitempty" desc:"1–5（满意 3–5，不满意 1–2）；不填则满意记 5、不满意记 1" example:"5"`
+	Comment   string `json:"comment,omitempty" desc:"来电人的意见" example:"路灯已修好"`
 }
 
 // callbackTicket records a phoned-in ticket's callback: counted as the

@@ -62,6 +62,9 @@ func TestEveryTimeFieldIsCityTime(t *testing.T) {
 					t.Fatalf("%s %s: %v", m.method, m.path, err)
 				}
 				walkTimes("", doc, func(path, s string) {
+					if m.path == "/api/v1/subscribe-templates" && strings.HasSuffix(path, ".example") {
+						return // a WeChat message's text, in the template's own time format
+					}
 					seen[m.path] = true
 					if !cityTime.MatchString(s) {
 						t.Errorf("%s as %s: %s = %q, want RFC 3339 with +08:00 and whole seconds", m.path, p, path, s)

@@ -204,7 +204,7 @@ func (c *Console) Calendar(ctx *fiber.Ctx) error {
 func (c *Console) SetCalendarDay(ctx *fiber.Ctx) error {
 	d, err := calendar.ParseDate(ctx.FormValue("date"))
 	if err != nil {
-		return c.failBack(ctx, "/console/calendar", errs.InvalidField("date", "须为日期，如 2027-02-06"))
+		return c.failBack(ctx, "/console/calendar", errs.InvalidField("date", "须为日期，如 "+calendar.Example(time.Now().In(c.loc()))))
 	}
 	k, err := calendar.ParseKind(ctx.FormValue("kind"))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"govapp/internal/audit"
+	"govapp/internal/calendar"
 	"govapp/internal/platform/errs"
 )
 
@@ -113,7 +114,7 @@ func (v auditView) filter(loc *time.Location) (audit.Filter, error) {
 		}
 		t, err := time.ParseInLocation("2006-01-02", s, loc)
 		if err != nil {
-			bad[field] = "日期格式应为 2027-01-31"
+			bad[field] = "日期格式应为 " + calendar.Example(time.Now().In(loc))
 		}
 		return t
 	}

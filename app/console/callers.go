@@ -51,8 +51,9 @@ func (c *Console) callerHistory(ctx *fiber.Ctx, phone string) (*callerHistoryVie
 		return nil, nil
 	}
 	v := &callerHistoryView{Phone: phone}
-	rows, next, err := c.d.Tickets.List(ctx.UserContext(), ticket.ActorOf(me(ctx)),
+	page, err := c.d.Tickets.List(ctx.UserContext(), ticket.ActorOf(me(ctx)),
 		ticket.Filter{CallerPhone: phone, Sort: ticket.SortNewest}, "", callerHistoryLimit)
+	rows, next := page.Items, page.NextCursor
 	if err != nil {
 		if status, _ := c.classify(err); status >= 500 || status == fiber.StatusForbidden {
 			return nil, err

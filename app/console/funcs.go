@@ -15,19 +15,8 @@ import (
 
 // Chinese names of what the pages show.
 var (
-	statusNames = map[ticket.Status]string{
-		ticket.Submitted: "待受理", ticket.Accepted: "已受理", ticket.Rejected: "不予受理", ticket.Cancelled: "已撤回",
-		ticket.Dispatched: "已派单待签收", ticket.Returned: "已退回", ticket.Handling: "办理中", ticket.NeedInfo: "待补充信息",
-		ticket.Replied: "已答复待审核", ticket.Visiting: "待回访", ticket.Closed: "已办结", ticket.Merged: "已合并",
-	}
 	channelNames = map[string]string{ticket.ChannelHotline: "12345 热线", ticket.ChannelMailbox: "市长信箱"}
-	actionNames  = map[string]string{
-		"submit": "提交", "accept": "受理", "reject": "不予受理", "withdraw": "撤回", "answer": "直接答复", "dispatch": "派单",
-		"sign": "签收", "return": "退单", "ask_info": "请补充信息", "provide_info": "补充信息", "request_extension": "申请延期",
-		"approve_extension": "同意延期", "reply": "答复", "review_pass": "审核通过", "review_fail": "审核退回", "rate": "评价",
-		"auto_close": "自动办结", "merge": "合并", "merge_child": "并入重复诉求", "publish": "公开办理结果", "callback": "电话回访",
-	}
-	roleNames = map[account.Role]string{
+	roleNames    = map[account.Role]string{
 		account.RoleOperator: "话务员", account.RoleHandler: "承办单位经办人", account.RoleClerk: "窗口人员",
 		account.RoleEditor: "内容编辑", account.RoleAdmin: "管理员",
 	}
@@ -68,10 +57,10 @@ func (c *Console) funcs() template.FuncMap {
 		"dt":          func(t any) string { return c.when(t, "2006-01-02 15:04") },
 		"day":         func(t any) string { return c.when(t, "2006-01-02") },
 		"hm":          func(t any) string { return c.when(t, "15:04") },
-		"statusName":  func(s any) string { v := fmt.Sprint(s); return nameOr(statusNames[ticket.Status(v)], v) },
+		"statusName":  func(s any) string { v := fmt.Sprint(s); return nameOr(ticket.StatusLabels[ticket.Status(v)], v) },
 		"channelName": func(s string) string { return nameOr(channelNames[s], s) },
 		"kindName":    func(s string) string { return nameOr(ticket.Kinds[s], s) },
-		"actionName":  func(s any) string { v := fmt.Sprint(s); return nameOr(actionNames[v], v) },
+		"actionName":  func(s any) string { v := fmt.Sprint(s); return nameOr(ticket.ActionLabels[v], v) },
 		"roleName":    func(r account.Role) string { return nameOr(roleNames[r], string(r)) },
 		"queueName":   func(s string) string { return nameOr(queueNames[s], s) },
 		"label":       fieldLabel,

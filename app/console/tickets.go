@@ -13,8 +13,7 @@ import (
 )
 
 // kindOrder lists the ticket kinds in the order forms offer them.
-var kindOrder = []string{ticket.KindConsultation, ticket.KindHelp, ticket.KindComplaint, ticket.KindReport,
-	ticket.KindSuggestion, ticket.KindPraise}
+var kindOrder = ticket.KindOrder
 
 type queueRow struct {
 	ticket.Summary
@@ -29,6 +28,7 @@ type queueView struct {
 	Kinds    []string
 	Operator bool
 	NextURL  string // the next page with the same filter
+	Total    int    // tickets matching the filter, whatever the page
 }
 
 // Queue lists tickets, most urgent first unless asked for the newest:
@@ -44,11 +44,12 @@ func (c *Console) Queue(ctx *fiber.Ctx) error {
 	if len([]rune(f.Text)) > 64 {
 		f.Text = string([]rune(f.Text)[:64])
 	}
-	rows, next, err := c.d.Tickets.List(ctx.UserContext(), ticket.ActorOf(me(ctx)), f, ctx.Query("cursor"), 50)
+	page, err := c.d.Tickets.List(ctx.UserContext(), ticket.ActorOf(me(ctx)), f, ctx.Query("cursor"), 50)
 	if err != nil {
 		return c.fail(ctx, err)
 	}
-	v := queueView{Next: next, Filter: f, Statuses: ticket.Statuses, Kinds: kindOrder, Operator: isOperator(me(ctx))}
+	rows, next := page.Items, page.NextCursor
+	v := queueView{Next: next, Total: page.Total, Filter: f, Statuses: ticket.Statuses, Kinds: kindOrder, Operator: isOperator(me(ctx))}
 	for _, r := range rows {
 		v.Rows = append(v.Rows, queueRow{Summary: r, SLA: currentSLA(r.CurrentDeadline, r.Overdue)})
 	}
@@ -262,7 +263,7 @@ func (c *Console) Act(ctx *fiber.Ctx) error {
 		}
 		return c.failBack(ctx, "/console/tickets/"+no, err)
 	}
-	msg := "已" + nameOr(actionNames[string(action)], string(action)) + "，当前状态：" + statusNames[t.Status]
+	msg := "已" + nameOr(ticket.ActionLabels[string(action)], string(action)) + "，当前状态：" + t.Status.Label()
 	return back(ctx, "/console/tickets/"+t.TrackingNo, "ok", msg)
 }
 

@@ -125,3 +125,8 @@ func cmpInt(a, b int) int {
 	}
 	return 0
 }
+
+// Example returns a date to show in a message about date input ("如
+// 2027-02-06"): a week after now, in now's zone, so that the example never
+// reads as a date in the past.
+func Example(now time.Time) string { return now.AddDate(0, 0, 7).Format("2006-01-02") }

@@ -255,3 +255,33 @@ func TestGrantsDecideWhoIsSent(t *testing.T) {
 		}
 	})
 }
+
+// A message may fill only the keywords its kind declares (push.Kinds, what
+// GET /api/v1/subscribe-templates tells the mini-program); anything else is
+// a programming error refused before a row is written.
+func TestEnqueueRefusesUndeclaredKeywords(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newRig(t, d, newEdge(0, 0), testConfig())
+		ids := r.residents(1, policyTemplate)
+		ctx := context.Background()
+		for _, m := range []push.Message{
+			{Cause: "policy:x1", Template: "policy_release", Data: map[string]string{"thing9": "未声明"}},
+			{Cause: "policy:x2", Template: "no_such_kind", Data: map[string]string{"thing1": "x"}},
+		} {
+			m.Audience = push.Audience{Kind: "residents", ResidentIDs: ids}
+			if _, err := r.s.Enqueue(ctx, m); err == nil {
+				t.Errorf("%s with %v was enqueued", m.Template, m.Data)
+			}
+		}
+		var msgs int
+		_ = d.Get(&msgs, `SELECT COUNT(*) FROM push_messages`)
+		if msgs != 0 {
+			t.Fatalf("%d messages written", msgs)
+		}
+		for _, k := range push.Kinds {
+			if _, ok := testConfig().Templates[k.Name]; !ok {
+				t.Errorf("kind %s has no template in the default configuration", k.Name)
+			}
+		}
+	})
+}

@@ -58,6 +58,9 @@ func (s *Service) EnqueueTx(ctx context.Context, tx *sqlx.Tx, m Message) (bool, 
 	if _, ok := s.cfg.Templates[m.Template]; !ok {
 		return false, fmt.Errorf("push: unknown template %q", m.Template)
 	}
+	if err := checkFields(m); err != nil {
+		return false, err
+	}
 	if _, ok := s.resolvers[m.Audience.Kind]; !ok {
 		return false, fmt.Errorf("push: unknown audience %q", m.Audience.Kind)
 	}

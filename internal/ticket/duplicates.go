@@ -11,11 +11,12 @@ import (
 
 // Duplicate is an open ticket that looks like another.
 type Duplicate struct {
-	TrackingNo string   `json:"tracking_no"`
-	Title      string   `json:"title"`
-	Status     Status   `json:"status"`
-	Similarity float64  `json:"similarity"`
-	DistanceM  *float64 `json:"distance_m"`
+	TrackingNo  string   `json:"tracking_no"`
+	Title       string   `json:"title"`
+	Status      Status   `json:"status"`
+	StatusLabel string   `json:"status_label"`
+	Similarity  float64  `json:"similarity"`
+	DistanceM   *float64 `json:"distance_m"`
 }
 
 // Duplicates suggests open tickets of the same category from the last 30 days
@@ -50,7 +51,7 @@ func (s *Service) Duplicates(ctx context.Context, a Actor, no string) ([]Duplica
 		if sim < s.cfg.DuplicateSimilarity {
 			continue
 		}
-		d := Duplicate{TrackingNo: c.TrackingNo, Title: c.Title, Status: c.Status, Similarity: math.Round(sim*100) / 100}
+		d := Duplicate{TrackingNo: c.TrackingNo, Title: c.Title, Status: c.Status, StatusLabel: c.Status.Label(), Similarity: math.Round(sim*100) / 100}
 		if r.Lat.Valid && c.Lat != nil && c.Lng != nil {
 			m := haversine(r.Lat.Float64, r.Lng.Float64, *c.Lat, *c.Lng)
 			if m > s.cfg.DuplicateRadiusMeters {

@@ -140,9 +140,9 @@ type Publication struct {
 
 // Edits are the operator's corrections of the redacted copy.
 type Edits struct {
-	Title   *string `json:"title"`
-	Content *string `json:"content"`
-	Reply   *string `json:"reply"`
+	Title   *string `json:"title" desc:"公开的标题（不填则用自动脱敏的标题）" example:"幸福路小区电梯停运"`
+	Content *string `json:"content" desc:"公开的诉求内容（不填则用自动脱敏的内容）" example:"小区电梯已停运两周，请尽快维修。"`
+	Reply   *string `json:"reply" desc:"公开的答复（不填则用自动脱敏的答复）" example:"已责令物业于三日内修复电梯。"`
 }
 
 // pubOptions are the redaction options of a ticket's texts: text for the
@@ -343,13 +343,13 @@ type PublicFilter struct {
 }
 
 // PublicList pages through published copies, newest first.
-func (s *Service) PublicList(ctx context.Context, f PublicFilter, cursor string, limit int) ([]Publication, string, error) {
+func (s *Service) PublicList(ctx context.Context, f PublicFilter, cursor string, limit int) (Page[Publication], error) {
 	before, err := parseCursor(cursor)
 	if err != nil {
-		return nil, "", err
+		return Page[Publication]{}, err
 	}
-	where := []string{`(? = 0 OR p.ticket_id < ?)`}
-	args := []any{before, before}
+	where := []string{`1 = 1`}
+	var args []any
 	if f.Category != "" {
 		where, args = append(where, `p.category = ?`), append(args, f.Category)
 	}
@@ -361,18 +361,19 @@ func (s *Service) PublicList(ctx context.Context, f PublicFilter, cursor string,
 		where = append(where, `(p.title LIKE ? ESCAPE '\' OR p.content LIKE ? ESCAPE '\' OR p.reply LIKE ? ESCAPE '\')`)
 		args = append(args, like, like, like)
 	}
-	q := `SELECT ` + publicColumns + ` WHERE ` + strings.Join(where, ` AND `) + ` ORDER BY p.ticket_id DESC LIMIT ?`
-	args = append(args, limit)
-	var out []Publication
-	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(q), args...); err != nil {
-		return nil, "", db.MapError(err, nil, nil)
+	var page Page[Publication]
+	cq := `SELECT COUNT(*) FROM ticket_publications p WHERE ` + strings.Join(where, ` AND `)
+	if err := s.db.GetContext(ctx, &page.Total, s.db.Rebind(cq), args...); err != nil {
+		return Page[Publication]{}, db.MapError(err, nil, nil)
 	}
-	next := ""
-	if len(out) == limit {
-		next = strconv.FormatInt(out[len(out)-1].ID, 10)
+	q := `SELECT ` + publicColumns + ` WHERE ` + strings.Join(where, ` AND `) + ` AND (? = 0 OR p.ticket_id < ?) ORDER BY p.ticket_id DESC LIMIT ?`
+	args = append(args, before, before, limit)
+	page.Items = []Publication{}
+	if err := s.db.SelectContext(ctx, &page.Items, s.db.Rebind(q), args...); err != nil {
+		return Page[Publication]{}, db.MapError(err, nil, nil)
 	}
-	if out == nil {
-		out = []Publication{}
+	if len(page.Items) == limit {
+		page.NextCursor = strconv.FormatInt(page.Items[len(page.Items)-1].ID, 10)
 	}
-	return out, next, nil
+	return page, nil
 }

@@ -115,6 +115,9 @@ func timeline(ctx context.Context, q db.Queryer, ticketID int64) ([]Entry, error
 	if err := q.SelectContext(ctx, &out, q.Rebind(stmt), ticketID); err != nil {
 		return nil, db.MapError(err, nil, nil)
 	}
+	for i := range out {
+		out[i].Label = actionLabel(out[i].Action)
+	}
 	return out, nil
 }
 

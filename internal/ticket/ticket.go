@@ -36,6 +36,9 @@ var Kinds = map[string]string{
 	KindReport: "举报", KindSuggestion: "建议", KindPraise: "表扬",
 }
 
+// KindOrder lists the kinds in the order forms offer them.
+var KindOrder = []string{KindConsultation, KindHelp, KindComplaint, KindReport, KindSuggestion, KindPraise}
+
 // Priorities.
 const (
 	PriorityNormal = "normal"
@@ -91,7 +94,8 @@ type Ticket struct {
 	Anonymous     bool       `json:"anonymous"`
 	PublicConsent bool       `json:"public_consent"`
 	Status        Status     `json:"status"`
-	Held          bool       `json:"held"` // content check asked for a person's review
+	StatusLabel   string     `json:"status_label"` // e.g. 已派单待签收
+	Held          bool       `json:"held"`         // content check asked for a person's review
 	SubmitterID   int64      `json:"submitter_id,omitempty"`
 	DepartmentID  int64      `json:"department_id,omitempty"`
 	Department    string     `json:"department,omitempty"`
@@ -133,6 +137,7 @@ type Deadlines struct {
 type Entry struct {
 	ID        int64     `db:"id" json:"id"`
 	Action    string    `db:"action" json:"action"`
+	Label     string    `db:"-" json:"label"` // what happened, in Chinese (派单, 审核通过…)
 	From      string    `db:"from_status" json:"from"`
 	To        string    `db:"to_status" json:"to"`
 	Note      string    `db:"note" json:"note"`

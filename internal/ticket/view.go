@@ -45,7 +45,7 @@ func (s *Service) Get(ctx context.Context, a Actor, no string) (*Ticket, error) 
 func (s *Service) view(ctx context.Context, a Actor, r *row, co []int64) (*Ticket, error) {
 	t := &Ticket{ID: r.ID, TrackingNo: r.TrackingNo, Channel: r.Channel, Kind: r.Kind, Priority: r.Priority, Category: r.Category,
 		Title: r.Title, Content: r.Content, Location: r.LocationText, Anonymous: r.Anonymous, PublicConsent: r.PublicConsent,
-		Status: r.Status, Held: r.Held, DepartmentID: r.DepartmentID.Int64,
+		Status: r.Status, StatusLabel: r.Status.Label(), Held: r.Held, DepartmentID: r.DepartmentID.Int64,
 		Department: r.Department.String, CoDepartments: co, Reopened: r.Reopened, RatingComment: r.RatingComment,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	if t.CoDepartments == nil {
@@ -320,19 +320,20 @@ const (
 
 // Summary is a ticket in a list.
 type Summary struct {
-	TrackingNo string     `db:"tracking_no" json:"tracking_no"`
-	Channel    string     `db:"channel" json:"channel"`
-	Kind       string     `db:"kind" json:"kind"`
-	Priority   string     `db:"priority" json:"priority"`
-	Category   string     `db:"category" json:"category"`
-	Title      string     `db:"title" json:"title"`
-	Status     Status     `db:"status" json:"status"`
-	Held       bool       `db:"held" json:"held"`
-	Department *string    `db:"department" json:"department"`
-	ReplyDueAt *time.Time `db:"reply_due_at" json:"reply_by"`
-	Overdue    bool       `db:"overdue" json:"overdue"`
-	CreatedAt  time.Time  `db:"created_at" json:"created_at"`
-	ID         int64      `db:"id" json:"-"`
+	TrackingNo  string     `db:"tracking_no" json:"tracking_no"`
+	Channel     string     `db:"channel" json:"channel"`
+	Kind        string     `db:"kind" json:"kind"`
+	Priority    string     `db:"priority" json:"priority"`
+	Category    string     `db:"category" json:"category"`
+	Title       string     `db:"title" json:"title"`
+	Status      Status     `db:"status" json:"status"`
+	StatusLabel string     `db:"-" json:"status_label"`
+	Held        bool       `db:"held" json:"held"`
+	Department  *string    `db:"department" json:"department"`
+	ReplyDueAt  *time.Time `db:"reply_due_at" json:"reply_by"`
+	Overdue     bool       `db:"overdue" json:"overdue"`
+	CreatedAt   time.Time  `db:"created_at" json:"created_at"`
+	ID          int64      `db:"id" json:"-"`
 
 	// CurrentDeadline is the deadline of the step the ticket waits on now (nil when none).
 	CurrentDeadline *CurrentDeadline `db:"-" json:"current_deadline"`
@@ -381,13 +382,13 @@ func (s *Service) phoneHash(p string) (string, bool) {
 // operators see everything, handlers their department's subtree (lead or
 // co-department). Text that is a phone number also finds the tickets of that
 // phone, except anonymous ones for handlers.
-func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, limit int) ([]Summary, string, error) {
+func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, limit int) (Page[Summary], error) {
 	switch f.Sort {
 	case "":
 		f.Sort = SortUrgent
 	case SortUrgent, SortNewest:
 	default:
-		return nil, "", errs.InvalidField("sort", "须为 urgent 或 newest")
+		return Page[Summary]{}, errs.InvalidField("sort", "须为 urgent 或 newest")
 	}
 	var before, offset int64
 	var err error
@@ -400,10 +401,10 @@ func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, li
 		}
 	}
 	if err != nil {
-		return nil, "", err
+		return Page[Summary]{}, err
 	}
 	if f.CallerPhone != "" && !a.isOperator() {
-		return nil, "", ErrNotYours
+		return Page[Summary]{}, ErrNotYours
 	}
 	var where []string
 	var args []any
@@ -412,15 +413,12 @@ func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, li
 	case a.isOperator():
 	case a.isHandler():
 		if a.DeptPath == "" { // no department, no tickets (as canSee): "LIKE '%'" would list them all
-			return []Summary{}, "", nil
+			return Page[Summary]{Items: []Summary{}}, nil
 		}
 		add(`(d.path LIKE ? OR EXISTS (SELECT 1 FROM ticket_codepartments c JOIN departments cd ON cd.id = c.department_id
 			WHERE c.ticket_id = t.id AND cd.path LIKE ?))`, a.DeptPath+"%", a.DeptPath+"%")
 	default:
-		return nil, "", ErrNotYours
-	}
-	if before > 0 {
-		add(`t.id < ?`, before)
+		return Page[Summary]{}, ErrNotYours
 	}
 	if f.Status != "" {
 		add(`t.status = ?`, f.Status)
@@ -457,16 +455,27 @@ func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, li
 	if f.CallerPhone != "" {
 		h, ok := s.phoneHash(f.CallerPhone)
 		if !ok {
-			return nil, "", errs.InvalidField("caller_phone", "不是有效的电话号码")
+			return Page[Summary]{}, errs.InvalidField("caller_phone", "不是有效的电话号码")
 		}
 		add(phoneMatch, h, h)
 	}
 	if f.Held != nil {
 		add(`t.held = ?`, *f.Held)
 	}
+	const from = ` FROM tickets t LEFT JOIN departments d ON d.id = t.department_id`
+	var page Page[Summary]
+	cq := `SELECT COUNT(*)` + from
+	if len(where) > 0 {
+		cq += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	if err := s.db.GetContext(ctx, &page.Total, s.db.Rebind(cq), args...); err != nil {
+		return Page[Summary]{}, db.MapError(err, nil, nil)
+	}
+	if before > 0 {
+		add(`t.id < ?`, before)
+	}
 	q := `SELECT t.id, t.tracking_no, t.channel, t.kind, t.priority, t.category, t.title, t.status, t.held, d.name AS department,
-		t.reply_due_at, (t.overdue_at IS NOT NULL) AS overdue, t.created_at, t.accept_due_at, t.sign_due_at, t.paused_at
-		FROM tickets t LEFT JOIN departments d ON d.id = t.department_id`
+		t.reply_due_at, (t.overdue_at IS NOT NULL) AS overdue, t.created_at, t.accept_due_at, t.sign_due_at, t.paused_at` + from
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
@@ -481,20 +490,16 @@ func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, li
 			CASE WHEN ` + currentDueSQL + ` IS NULL THEN -t.id ELSE t.id END LIMIT ? OFFSET ?`
 		args = append(args, limit, offset)
 	}
-	var out []Summary
+	out := []Summary{}
 	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(q), args...); err != nil {
-		return nil, "", db.MapError(err, nil, nil)
+		return Page[Summary]{}, db.MapError(err, nil, nil)
 	}
-	next := ""
 	if len(out) == limit {
 		if f.Sort == SortNewest {
-			next = strconv.FormatInt(out[len(out)-1].ID, 10)
+			page.NextCursor = strconv.FormatInt(out[len(out)-1].ID, 10)
 		} else {
-			next = "p" + strconv.FormatInt(offset+int64(limit), 10)
+			page.NextCursor = "p" + strconv.FormatInt(offset+int64(limit), 10)
 		}
-	}
-	if out == nil {
-		out = []Summary{}
 	}
 	for i := range out {
 		r := &out[i]
@@ -502,33 +507,38 @@ func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, li
 		if r.ReplyDueAt != nil {
 			reply = sql.NullTime{Time: *r.ReplyDueAt, Valid: true}
 		}
+		r.StatusLabel = r.Status.Label()
 		r.CurrentDeadline = s.currentDeadline(r.Status, r.AcceptDueAt, r.SignDueAt, reply, r.PausedAt)
 	}
-	return out, next, nil
+	page.Items = out
+	return page, nil
 }
 
 // Mine lists the resident's own tickets, newest first.
-func (s *Service) Mine(ctx context.Context, a Actor, cursor string, limit int) ([]Summary, string, error) {
+func (s *Service) Mine(ctx context.Context, a Actor, cursor string, limit int) (Page[Summary], error) {
 	before, err := parseCursor(cursor)
 	if err != nil {
-		return nil, "", err
+		return Page[Summary]{}, err
+	}
+	var page Page[Summary]
+	if err := s.db.GetContext(ctx, &page.Total, s.db.Rebind(`SELECT COUNT(*) FROM tickets WHERE submitter_id = ?`), a.ID); err != nil {
+		return Page[Summary]{}, db.MapError(err, nil, nil)
 	}
 	const q = `SELECT t.id, t.tracking_no, t.channel, t.kind, t.priority, t.category, t.title, t.status, t.held, d.name AS department,
 		t.reply_due_at, (t.overdue_at IS NOT NULL) AS overdue, t.created_at
 		FROM tickets t LEFT JOIN departments d ON d.id = t.department_id
 		WHERE t.submitter_id = ? AND (? = 0 OR t.id < ?) ORDER BY t.id DESC LIMIT ?`
-	var out []Summary
-	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(q), a.ID, before, before, limit); err != nil {
-		return nil, "", db.MapError(err, nil, nil)
+	page.Items = []Summary{}
+	if err := s.db.SelectContext(ctx, &page.Items, s.db.Rebind(q), a.ID, before, before, limit); err != nil {
+		return Page[Summary]{}, db.MapError(err, nil, nil)
 	}
-	next := ""
-	if len(out) == limit {
-		next = strconv.FormatInt(out[len(out)-1].ID, 10)
+	if len(page.Items) == limit {
+		page.NextCursor = strconv.FormatInt(page.Items[len(page.Items)-1].ID, 10)
 	}
-	if out == nil {
-		out = []Summary{}
+	for i := range page.Items {
+		page.Items[i].StatusLabel = page.Items[i].Status.Label()
 	}
-	return out, next, nil
+	return page, nil
 }
 
 func escapeLike(s string) string {
