@@ -7,6 +7,7 @@ import (
 	"context"
 	"time"
 
+	"govapp/internal/audit"
 	"govapp/internal/platform/errs"
 )
 
@@ -36,13 +37,15 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// Subject kinds of a session.
+// Subject kinds of a session, and of the periodic jobs' actor.
 const (
 	KindResident = "resident"
 	KindStaff    = "staff"
+	KindSystem   = "system"
 )
 
-// Principal is who a request acts as, resolved from its session token.
+// Principal is who acts: resolved from a request's session token, or System
+// for the periodic jobs. It is the one actor type every service takes.
 type Principal struct {
 	Kind         string
 	ID           int64
@@ -51,10 +54,23 @@ type Principal struct {
 	DepartmentID int64  // staff only; 0 when none
 	DeptPath     string // "/1/4/" — the department's place in the tree
 	HallID       int64  // clerks only
+	OpenID       string // residents: for WeChat's content check
 }
+
+// System is the actor of periodic jobs (reminders, auto-close, sweeps).
+var System = Principal{Kind: KindSystem, Name: "系统"}
 
 // IsStaff reports whether p is a staff member.
 func (p Principal) IsStaff() bool { return p.Kind == KindStaff }
+
+// IsResident reports whether p is a resident.
+func (p Principal) IsResident() bool { return p.Kind == KindResident }
+
+// Audit is the audit-log entry of p taking action on a target.
+func (p Principal) Audit(action, targetType, targetID, detail string) audit.Entry {
+	return audit.Entry{ActorKind: p.Kind, ActorID: p.ID, ActorName: p.Name, Action: action,
+		TargetType: targetType, TargetID: targetID, Detail: detail}
+}
 
 // Resident is a citizen identified by their WeChat openid.
 type Resident struct {
