@@ -22,7 +22,7 @@ func (a *App) callerTickets(c *fiber.Ctx) error {
 		return errs.InvalidField("phone", "不是有效的电话号码")
 	}
 	f := ticket.Filter{CallerPhone: phone, Sort: ticket.SortNewest}
-	page, err := a.tickets.List(c.UserContext(), a.actor(c), f, c.Query("cursor"), limit)
+	page, err := a.tickets.List(c.UserContext(), principal(c), f, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}

@@ -57,14 +57,8 @@ type ticketDetailResp struct {
 	Actions  []ticket.Action `json:"actions,omitempty"`
 }
 
-func (a *App) actor(c *fiber.Ctx) ticket.Actor {
-	p := principal(c)
-	act := ticket.ActorOf(p)
-	return act
-}
-
 func (a *App) residentActor(c *fiber.Ctx) (ticket.Actor, error) {
-	act := a.actor(c)
+	act := principal(c)
 	r, err := a.accounts.Resident(c.UserContext(), act.ID)
 	if err != nil {
 		return act, err
@@ -115,7 +109,7 @@ func (a *App) recordCall(c *fiber.Ctx) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	t, err := a.tickets.Record(c.UserContext(), a.actor(c), ticket.Input{Kind: req.Kind, Priority: req.Priority, Category: req.Category,
+	t, err := a.tickets.Record(c.UserContext(), principal(c), ticket.Input{Kind: req.Kind, Priority: req.Priority, Category: req.Category,
 		Title: req.Title, Content: req.Content, Location: req.Location, Lat: req.Lat, Lng: req.Lng, ContactPhone: req.ContactPhone,
 		CallerName: req.CallerName, Anonymous: req.Anonymous, PublicConsent: req.PublicConsent})
 	if err != nil {
@@ -131,7 +125,7 @@ func (a *App) myTickets(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page, err := a.tickets.Mine(c.UserContext(), a.actor(c), c.Query("cursor"), limit)
+	page, err := a.tickets.Mine(c.UserContext(), principal(c), c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -139,7 +133,7 @@ func (a *App) myTickets(c *fiber.Ctx) error {
 }
 
 func (a *App) ticketDetail(c *fiber.Ctx) error {
-	act := a.actor(c)
+	act := principal(c)
 	no := c.Params("no")
 	t, err := a.tickets.Get(c.UserContext(), act, no)
 	if err != nil {
@@ -150,8 +144,8 @@ func (a *App) ticketDetail(c *fiber.Ctx) error {
 		return err
 	}
 	out := ticketDetailResp{Ticket: t, Timeline: tl}
-	if principal(c).IsStaff() {
-		out.Actions = ticket.ActionsOn(t)
+	if act.IsStaff() {
+		out.Actions = ticket.ActionsFor(act, t)
 	}
 	return c.JSON(out)
 }
@@ -176,7 +170,7 @@ func (a *App) opsTickets(c *fiber.Ctx) error {
 	if len([]rune(f.Text)) > 64 {
 		return errs.InvalidField("q", "不能超过 64 个字")
 	}
-	page, err := a.tickets.List(c.UserContext(), a.actor(c), f, c.Query("cursor"), limit)
+	page, err := a.tickets.List(c.UserContext(), principal(c), f, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -193,7 +187,7 @@ func (a *App) rateTicket(c *fiber.Ctx) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	t, err := a.tickets.Act(c.UserContext(), a.actor(c), c.Params("no"), ticket.ActRate, ticket.ActInput{Rating: req.Rating, Note: req.Comment})
+	t, err := a.tickets.Act(c.UserContext(), principal(c), c.Params("no"), ticket.ActRate, ticket.ActInput{Rating: req.Rating, Note: req.Comment})
 	if err != nil {
 		return err
 	}
@@ -209,7 +203,7 @@ func (a *App) provideInfo(c *fiber.Ctx) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	t, err := a.tickets.Act(c.UserContext(), a.actor(c), c.Params("no"), ticket.ActProvideInfo, ticket.ActInput{Note: req.Note})
+	t, err := a.tickets.Act(c.UserContext(), principal(c), c.Params("no"), ticket.ActProvideInfo, ticket.ActInput{Note: req.Note})
 	if err != nil {
 		return err
 	}
@@ -219,7 +213,7 @@ func (a *App) provideInfo(c *fiber.Ctx) error {
 type duplicatesResp = listResp[ticket.Duplicate]
 
 func (a *App) ticketDuplicates(c *fiber.Ctx) error {
-	ds, err := a.tickets.Duplicates(c.UserContext(), a.actor(c), c.Params("no"))
+	ds, err := a.tickets.Duplicates(c.UserContext(), principal(c), c.Params("no"))
 	if err != nil {
 		return err
 	}
@@ -245,7 +239,7 @@ func (a *App) upload(c *fiber.Ctx) error {
 	if len(data) == 0 {
 		return errs.InvalidField("file", "请选择图片")
 	}
-	u, err := a.tickets.SaveUpload(c.UserContext(), a.actor(c), data)
+	u, err := a.tickets.SaveUpload(c.UserContext(), principal(c), data)
 	if err != nil {
 		return err
 	}
@@ -257,7 +251,7 @@ func (a *App) getUpload(c *fiber.Ctx) error {
 	if err != nil || id <= 0 {
 		return ticket.ErrUploadAbsent
 	}
-	path, ct, err := a.tickets.OpenUpload(c.UserContext(), a.actor(c), id)
+	path, ct, err := a.tickets.OpenUpload(c.UserContext(), principal(c), id)
 	if err != nil {
 		return err
 	}
@@ -316,7 +310,7 @@ func (c contentChecker) Check(ctx context.Context, openid, text string) (string,
 type previewResp = ticket.Preview
 
 func (a *App) publicationPreview(c *fiber.Ctx) error {
-	p, err := a.tickets.PreviewPublication(c.UserContext(), a.actor(c), c.Params("no"))
+	p, err := a.tickets.PreviewPublication(c.UserContext(), principal(c), c.Params("no"))
 	if err != nil {
 		return err
 	}
@@ -337,7 +331,7 @@ func (a *App) publishTicket(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	p, err := a.tickets.Publish(c.UserContext(), a.actor(c), c.Params("no"), req)
+	p, err := a.tickets.Publish(c.UserContext(), principal(c), c.Params("no"), req)
 	if err != nil {
 		return err
 	}

@@ -93,7 +93,7 @@ func ticketAct[B actionBody](a *App, act ticket.Action) fiber.Handler {
 				return err
 			}
 		}
-		t, err := a.tickets.Act(c.UserContext(), a.actor(c), c.Params("no"), act, req.input())
+		t, err := a.tickets.Act(c.UserContext(), principal(c), c.Params("no"), act, req.input())
 		if err != nil {
 			return err
 		}

@@ -22,7 +22,7 @@ func (a *App) callbackTicket(c *fiber.Ctx) error {
 		return err
 	}
 	in := ticket.ActInput{Satisfied: req.Satisfied, Resolved: req.Resolved, Rating: req.Rating, Note: req.Comment}
-	t, err := a.tickets.Act(c.UserContext(), a.actor(c), c.Params("no"), ticket.ActCallback, in)
+	t, err := a.tickets.Act(c.UserContext(), principal(c), c.Params("no"), ticket.ActCallback, in)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ type suggestionResp struct {
 // suggestDepartment suggests where to dispatch a ticket: the department that
 // most often led signed tickets of its category.
 func (a *App) suggestDepartment(c *fiber.Ctx) error {
-	sg, found, err := a.tickets.SuggestDepartment(c.UserContext(), a.actor(c), c.Params("no"))
+	sg, found, err := a.tickets.SuggestDepartment(c.UserContext(), principal(c), c.Params("no"))
 	if err != nil {
 		return err
 	}

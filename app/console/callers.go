@@ -51,7 +51,7 @@ func (c *Console) callerHistory(ctx *fiber.Ctx, phone string) (*callerHistoryVie
 		return nil, nil
 	}
 	v := &callerHistoryView{Phone: phone}
-	page, err := c.d.Tickets.List(ctx.UserContext(), ticket.ActorOf(me(ctx)),
+	page, err := c.d.Tickets.List(ctx.UserContext(), me(ctx),
 		ticket.Filter{CallerPhone: phone, Sort: ticket.SortNewest}, "", callerHistoryLimit)
 	rows, next := page.Items, page.NextCursor
 	if err != nil {

@@ -44,7 +44,7 @@ func (c *Console) Queue(ctx *fiber.Ctx) error {
 	if len([]rune(f.Text)) > 64 {
 		f.Text = string([]rune(f.Text)[:64])
 	}
-	page, err := c.d.Tickets.List(ctx.UserContext(), ticket.ActorOf(me(ctx)), f, ctx.Query("cursor"), 50)
+	page, err := c.d.Tickets.List(ctx.UserContext(), me(ctx), f, ctx.Query("cursor"), 50)
 	if err != nil {
 		return c.fail(ctx, err)
 	}
@@ -104,7 +104,7 @@ func (c *Console) RecordCall(ctx *fiber.Ctx) error {
 		Title: ctx.FormValue("title"), Content: ctx.FormValue("content"), Location: ctx.FormValue("location"),
 		ContactPhone: ctx.FormValue("contact_phone"), CallerName: ctx.FormValue("caller_name"),
 		Anonymous: formBool(ctx, "anonymous"), PublicConsent: formBool(ctx, "public_consent")}
-	t, err := c.d.Tickets.Record(ctx.UserContext(), ticket.ActorOf(me(ctx)), in)
+	t, err := c.d.Tickets.Record(ctx.UserContext(), me(ctx), in)
 	if err != nil {
 		status, _ := c.classify(err)
 		if status >= 500 {
@@ -125,25 +125,24 @@ func (c *Console) RecordCall(ctx *fiber.Ctx) error {
 
 // actionForm is one action offered on a ticket page.
 type actionForm struct {
-	Action   ticket.Action
-	Label    string
-	Fields   []string // note, reply, internal_note, department, dispatch_note, edit_reply, callback, days, parent
-	Note     string   // label of the note field
-	Confirm  string
-	operator bool // taken by operators; otherwise by the lead department's handlers
+	Action  ticket.Action
+	Label   string
+	Fields  []string // note, reply, internal_note, department, dispatch_note, edit_reply, callback, days, parent
+	Note    string   // label of the note field
+	Confirm string
 }
 
 // actionForms lists the actions in the order the page shows them.
 var actionForms = []actionForm{
-	{Action: ticket.ActAccept, Label: "受理", operator: true},
-	{Action: ticket.ActDispatch, Label: "派单", Fields: []string{"department", "dispatch_note"}, operator: true},
-	{Action: ticket.ActAnswer, Label: "直接答复（咨询）", Fields: []string{"reply"}, operator: true},
-	{Action: ticket.ActReject, Label: "不予受理", Fields: []string{"note"}, Note: "不予受理的理由", Confirm: "确定不予受理？", operator: true},
-	{Action: ticket.ActReviewPass, Label: "审核通过，答复送达诉求人", Fields: []string{"edit_reply"}, operator: true},
-	{Action: ticket.ActReviewFail, Label: "审核退回承办单位", Fields: []string{"note"}, Note: "退回理由", operator: true},
-	{Action: ticket.ActApproveExtension, Label: "同意延期", operator: true},
-	{Action: ticket.ActCallback, Label: "登记电话回访结果", Fields: []string{"callback"}, operator: true},
-	{Action: ticket.ActMerge, Label: "合并到主工单", Fields: []string{"parent"}, Confirm: "确定合并？合并后本工单不再单独办理。", operator: true},
+	{Action: ticket.ActAccept, Label: "受理"},
+	{Action: ticket.ActDispatch, Label: "派单", Fields: []string{"department", "dispatch_note"}},
+	{Action: ticket.ActAnswer, Label: "直接答复（咨询）", Fields: []string{"reply"}},
+	{Action: ticket.ActReject, Label: "不予受理", Fields: []string{"note"}, Note: "不予受理的理由", Confirm: "确定不予受理？"},
+	{Action: ticket.ActReviewPass, Label: "审核通过，答复送达诉求人", Fields: []string{"edit_reply"}},
+	{Action: ticket.ActReviewFail, Label: "审核退回承办单位", Fields: []string{"note"}, Note: "退回理由"},
+	{Action: ticket.ActApproveExtension, Label: "同意延期"},
+	{Action: ticket.ActCallback, Label: "登记电话回访结果", Fields: []string{"callback"}},
+	{Action: ticket.ActMerge, Label: "合并到主工单", Fields: []string{"parent"}, Confirm: "确定合并？合并后本工单不再单独办理。"},
 	{Action: ticket.ActSign, Label: "签收"},
 	{Action: ticket.ActReply, Label: "答复", Fields: []string{"reply", "internal_note"}},
 	{Action: ticket.ActAskInfo, Label: "请诉求人补充信息", Fields: []string{"note"}, Note: "需要补充的信息"},
@@ -154,20 +153,13 @@ var actionForms = []actionForm{
 // offered returns the actions p may take on t now.
 func offered(p account.Principal, t *ticket.Ticket) []actionForm {
 	ok := map[ticket.Action]bool{}
-	for _, a := range ticket.ActionsOn(t) {
+	for _, a := range ticket.ActionsFor(p, t) { // the API's rule, the same for both
 		ok[a] = true
 	}
 	var out []actionForm
 	for _, f := range actionForms {
-		who := account.RoleHandler
-		if f.operator {
-			who = account.RoleOperator
-		}
 		switch {
-		case !ok[f.Action] || !allowed(p.Role, []account.Role{who}):
-		case f.Action == ticket.ActApproveExtension && (t.Extension == nil || t.Extension.Approved):
-		case f.Action == ticket.ActRequestExtension && t.Extension != nil:
-		case f.Action == ticket.ActCallback && !t.PhonedIn(): // the resident rates in the app
+		case !ok[f.Action]:
 		case f.Action == ticket.ActDispatch && t.Status == ticket.Dispatched:
 			re := f
 			re.Label = "改派（尚未签收）"
@@ -201,7 +193,7 @@ func (c *Console) Ticket(ctx *fiber.Ctx) error {
 
 func (c *Console) ticketPage(ctx *fiber.Ctx, status int, failed ticket.Action, actErr error) error {
 	p, no := me(ctx), ctx.Params("no")
-	act := ticket.ActorOf(p)
+	act := p
 	t, err := c.d.Tickets.Get(ctx.UserContext(), act, no)
 	if err != nil {
 		return c.fail(ctx, err)
@@ -255,7 +247,7 @@ func (c *Console) Act(ctx *fiber.Ctx) error {
 		Days: int(formInt(ctx, "days")), ParentNo: strings.TrimSpace(ctx.FormValue("parent")),
 		Satisfied: formYesNo(ctx, "satisfied"), Resolved: formYesNo(ctx, "resolved")}
 	no := ctx.Params("no")
-	t, err := c.d.Tickets.Act(ctx.UserContext(), ticket.ActorOf(me(ctx)), no, action, in)
+	t, err := c.d.Tickets.Act(ctx.UserContext(), me(ctx), no, action, in)
 	if err != nil {
 		status, e := c.classify(err)
 		if e.Kind == errs.KindInvalid {
@@ -269,7 +261,7 @@ func (c *Console) Act(ctx *fiber.Ctx) error {
 
 // Publication shows the redaction diff an operator reviews before publishing.
 func (c *Console) Publication(ctx *fiber.Ctx) error {
-	pv, err := c.d.Tickets.PreviewPublication(ctx.UserContext(), ticket.ActorOf(me(ctx)), ctx.Params("no"))
+	pv, err := c.d.Tickets.PreviewPublication(ctx.UserContext(), me(ctx), ctx.Params("no"))
 	if err != nil {
 		return c.failBack(ctx, "/console/tickets/"+ctx.Params("no"), err)
 	}
@@ -280,7 +272,7 @@ func (c *Console) Publication(ctx *fiber.Ctx) error {
 func (c *Console) Publish(ctx *fiber.Ctx) error {
 	title, content, reply := ctx.FormValue("title"), ctx.FormValue("content"), ctx.FormValue("reply")
 	no := ctx.Params("no")
-	pub, err := c.d.Tickets.Publish(ctx.UserContext(), ticket.ActorOf(me(ctx)), no, ticket.Edits{Title: &title, Content: &content, Reply: &reply})
+	pub, err := c.d.Tickets.Publish(ctx.UserContext(), me(ctx), no, ticket.Edits{Title: &title, Content: &content, Reply: &reply})
 	if err != nil {
 		return c.failBack(ctx, "/console/tickets/"+no+"/publication", err)
 	}

@@ -95,7 +95,7 @@ func (s *Service) Act(ctx context.Context, a Actor, no string, act Action, in Ac
 		if err != nil {
 			return err
 		}
-		if !a.may(rl.who, r) {
+		if !may(a, rl.who, r) {
 			return ErrNotYours
 		}
 		if !rl.allowedFrom(r.Status) {
@@ -117,9 +117,8 @@ func (s *Service) Act(ctx context.Context, a Actor, no string, act Action, in Ac
 				return err
 			}
 		}
-		if a.Kind == "staff" {
-			if err := audit.Record(ctx, tx, audit.Entry{ActorKind: "staff", ActorID: a.ID, ActorName: a.Name,
-				Action: "ticket." + string(act), TargetType: "ticket", TargetID: r.TrackingNo, Detail: string(r.Status) + "→" + string(to)}); err != nil {
+		if a.IsStaff() {
+			if err := audit.Record(ctx, tx, a.Audit("ticket."+string(act), "ticket", r.TrackingNo, string(r.Status)+"→"+string(to))); err != nil {
 				return err
 			}
 		}

@@ -23,7 +23,7 @@ type Duplicate struct {
 // whose text is similar (Jaccard similarity of Chinese character bigrams) and,
 // when both have coordinates, that lie within the configured radius.
 func (s *Service) Duplicates(ctx context.Context, a Actor, no string) ([]Duplicate, error) {
-	if !a.isOperator() {
+	if !isOperator(a) {
 		return nil, ErrNotYours
 	}
 	r, _, _, err := s.load(ctx, s.db, a, no, false)

@@ -151,7 +151,7 @@ type Edits struct {
 type pubOptions struct{ text, reply redact.Options }
 
 func (s *Service) publishable(ctx context.Context, q db.Queryer, a Actor, no string) (*row, pubOptions, error) {
-	if !a.isOperator() {
+	if !isOperator(a) {
 		return nil, pubOptions{}, ErrNotYours
 	}
 	r, _, _, err := s.load(ctx, q, a, no, false)
@@ -293,8 +293,7 @@ func (s *Service) Publish(ctx context.Context, a Actor, no string, e Edits) (*Pu
 			return err
 		}
 		warnings = append(masked, opts.check(title, content, reply)...)
-		return audit.Record(ctx, tx, audit.Entry{ActorKind: "staff", ActorID: a.ID, ActorName: a.Name, Action: "ticket.publish",
-			TargetType: "ticket", TargetID: r.TrackingNo, Detail: publishDetail(e, warnings)})
+		return audit.Record(ctx, tx, a.Audit("ticket.publish", "ticket", r.TrackingNo, publishDetail(e, warnings)))
 	})
 	if err != nil {
 		return nil, err

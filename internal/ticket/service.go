@@ -158,7 +158,7 @@ func normalizePhone(p string) (string, error) {
 
 // Submit files a resident's ticket (mini-program: mailbox or online hotline).
 func (s *Service) Submit(ctx context.Context, a Actor, in Input) (*Ticket, error) {
-	if !a.isResident() {
+	if !isResident(a) {
 		return nil, ErrNotYours
 	}
 	if in.Channel == "" {
@@ -182,7 +182,7 @@ func (s *Service) Submit(ctx context.Context, a Actor, in Input) (*Ticket, error
 
 // Record files a phone call taken by an operator.
 func (s *Service) Record(ctx context.Context, a Actor, in Input) (*Ticket, error) {
-	if !a.isOperator() {
+	if !isOperator(a) {
 		return nil, ErrNotYours
 	}
 	in.Channel = ChannelHotline
@@ -218,7 +218,7 @@ func (s *Service) create(ctx context.Context, a Actor, in Input, held bool) (*Ti
 	now := s.now()
 	var no string
 	err := s.db.Tx(ctx, func(tx *sqlx.Tx) error {
-		if a.isResident() {
+		if isResident(a) {
 			if err := s.takeDailyPlace(ctx, tx, a.ID, now); err != nil {
 				return err
 			}
@@ -236,7 +236,7 @@ func (s *Service) create(ctx context.Context, a Actor, in Input, held bool) (*Ti
 			return err
 		}
 		var submitter, recorder, phoneHash any
-		if a.isResident() {
+		if isResident(a) {
 			submitter = a.ID
 		} else {
 			recorder = a.ID

@@ -102,7 +102,7 @@ func insertTimeline(ctx context.Context, tx *sqlx.Tx, ticketID int64, a Actor, a
 	if a.ID != 0 {
 		actorID = a.ID
 	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(stmt), ticketID, action, string(from), string(to), note, internal, a.kind(), actorID, a.Name, at); err != nil {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(stmt), ticketID, action, string(from), string(to), note, internal, a.Kind, actorID, a.Name, at); err != nil {
 		return fmt.Errorf("ticket: timeline: %w", err)
 	}
 	return nil

@@ -23,7 +23,7 @@ type Suggestion struct {
 // Tickets returned or not yet signed do not count: the department has not
 // accepted them as its work. Ties go to the lower department id.
 func (s *Service) SuggestDepartment(ctx context.Context, a Actor, no string) (sg Suggestion, found bool, err error) {
-	if !a.isOperator() {
+	if !isOperator(a) {
 		return sg, false, ErrNotYours
 	}
 	r, _, _, err := s.load(ctx, s.db, a, no, false)

@@ -111,6 +111,9 @@ type Ticket struct {
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
 
+	deptPath  string // the lead department's place in the tree (ActionsFor)
+	submitter int64  // the resident who filed it, 0 for a call (ActionsFor)
+
 	// CurrentDeadline is the deadline of the step the ticket waits on now (nil when none).
 	CurrentDeadline *CurrentDeadline `json:"current_deadline"`
 }

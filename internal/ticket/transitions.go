@@ -104,15 +104,25 @@ func AllowedActions(s Status) []Action {
 	return out
 }
 
-// ActionsOn lists AllowedActions(t.Status) that apply to this ticket: no
-// callback where the resident rates the reply in the app. Same fixed order.
-func ActionsOn(t *Ticket) []Action {
+// ActionsFor lists the actions actor a may take on t now, in the fixed
+// order of actionOrder — the one rule the API's "actions" and the console's
+// forms both show: the transition table allows the action from t's status,
+// a is the actor the table names for it (an operator, the lead
+// department's handler, the submitter — so a handler is never offered
+// accept), and it applies to this ticket (a callback only where the
+// caller phoned in, an extension requested once and approved once).
+func ActionsFor(a Actor, t *Ticket) []Action {
 	var out []Action
-	for _, a := range AllowedActions(t.Status) {
-		if a == ActCallback && !t.PhonedIn() {
-			continue
+	for _, act := range AllowedActions(t.Status) {
+		r := transitions[act]
+		switch {
+		case !mayAct(a, r.who, t.deptPath, t.submitter):
+		case act == ActCallback && !t.PhonedIn():
+		case act == ActRequestExtension && t.Extension != nil:
+		case act == ActApproveExtension && (t.Extension == nil || t.Extension.Approved):
+		default:
+			out = append(out, act)
 		}
-		out = append(out, a)
 	}
 	return out
 }

@@ -237,7 +237,7 @@ func (s *Service) OpenUpload(ctx context.Context, a Actor, id int64) (path, cont
 		if err != nil {
 			return "", "", err
 		}
-		allowed = a.canSee(r, paths)
+		allowed = canSee(a, r, paths)
 	}
 	if !allowed {
 		return "", "", ErrUploadAbsent

@@ -27,7 +27,7 @@ func (s *Service) load(ctx context.Context, q db.Queryer, a Actor, no string, fo
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if !a.canSee(r, paths) {
+	if !canSee(a, r, paths) {
 		return nil, nil, nil, ErrNotFound
 	}
 	return r, ids, paths, nil
@@ -46,7 +46,7 @@ func (s *Service) view(ctx context.Context, a Actor, r *row, co []int64) (*Ticke
 	t := &Ticket{ID: r.ID, TrackingNo: r.TrackingNo, Channel: r.Channel, Kind: r.Kind, Priority: r.Priority, Category: r.Category,
 		Title: r.Title, Content: r.Content, Location: r.LocationText, Anonymous: r.Anonymous, PublicConsent: r.PublicConsent,
 		Status: r.Status, StatusLabel: r.Status.Label(), Held: r.Held, DepartmentID: r.DepartmentID.Int64,
-		Department: r.Department.String, CoDepartments: co, Reopened: r.Reopened, RatingComment: r.RatingComment,
+		Department: r.Department.String, deptPath: r.DeptPath.String, submitter: r.SubmitterID.Int64, CoDepartments: co, Reopened: r.Reopened, RatingComment: r.RatingComment,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	if t.CoDepartments == nil {
 		t.CoDepartments = []int64{}
@@ -60,19 +60,19 @@ func (s *Service) view(ctx context.Context, a Actor, r *row, co []int64) (*Ticke
 	if err := s.identify(ctx, a, r, t); err != nil {
 		return nil, err
 	}
-	if !a.isResident() {
+	if !isResident(a) {
 		if r.ExtensionDays > 0 {
 			t.Extension = &Extension{Days: r.ExtensionDays, Reason: r.ExtensionReason, Approved: r.ExtensionApproved}
 		}
 	}
 	// the reply reaches the resident once an operator has reviewed it
-	if !a.isResident() || r.Status == Visiting || r.Status == Closed {
+	if !isResident(a) || r.Status == Visiting || r.Status == Closed {
 		t.Reply = r.Reply
 	}
 	if r.ParentID.Valid {
 		if p, err := getRowByID(ctx, s.db, r.ParentID.Int64); err == nil {
 			t.ParentNo = p.TrackingNo
-			if a.isResident() && (p.Status == Visiting || p.Status == Closed) {
+			if isResident(a) && (p.Status == Visiting || p.Status == Closed) {
 				t.Reply = p.Reply // a merged ticket is answered by its parent's reply
 			}
 		}
@@ -92,7 +92,7 @@ func (s *Service) view(ctx context.Context, a Actor, r *row, co []int64) (*Ticke
 // staff. A resident who left the contact phone empty is reached on their
 // verified phone.
 func (s *Service) identify(ctx context.Context, a Actor, r *row, t *Ticket) error {
-	if !a.seesIdentity(r) {
+	if !seesIdentity(a, r) {
 		return nil
 	}
 	t.SubmitterID = r.SubmitterID.Int64
@@ -105,12 +105,12 @@ func (s *Service) identify(ctx context.Context, a Actor, r *row, t *Ticket) erro
 			return err
 		}
 	}
-	if a.seesPhone(r) {
+	if seesPhone(a, r) {
 		t.ContactPhone = phone
 	} else {
 		t.ContactPhone = pii.MaskPhone(phone)
 	}
-	if !a.isResident() {
+	if !isResident(a) {
 		if t.CallerName, err = s.box.Decrypt(r.CallerNameEnc); err != nil {
 			return err
 		}
@@ -275,13 +275,13 @@ func (s *Service) Timeline(ctx context.Context, a Actor, no string) ([]Entry, er
 	if err != nil {
 		return nil, err
 	}
-	anonymous := !a.seesIdentity(r)
+	anonymous := !seesIdentity(a, r)
 	out := make([]Entry, 0, len(all))
 	for _, e := range all {
 		if anonymous && e.ActorKind == account.KindResident {
 			e.ActorName = ""
 		}
-		if a.isResident() {
+		if isResident(a) {
 			if e.Internal {
 				continue
 			}
@@ -403,15 +403,15 @@ func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, li
 	if err != nil {
 		return Page[Summary]{}, err
 	}
-	if f.CallerPhone != "" && !a.isOperator() {
+	if f.CallerPhone != "" && !isOperator(a) {
 		return Page[Summary]{}, ErrNotYours
 	}
 	var where []string
 	var args []any
 	add := func(cond string, v ...any) { where = append(where, cond); args = append(args, v...) }
 	switch {
-	case a.isOperator():
-	case a.isHandler():
+	case isOperator(a):
+	case isHandler(a):
 		if a.DeptPath == "" { // no department, no tickets (as canSee): "LIKE '%'" would list them all
 			return Page[Summary]{Items: []Summary{}}, nil
 		}
@@ -443,7 +443,7 @@ func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, li
 		cond := `t.title LIKE ? ESCAPE '\' OR t.content LIKE ? ESCAPE '\' OR t.tracking_no = ?`
 		vals := []any{like, like, f.Text}
 		if h, ok := s.phoneHash(f.Text); ok {
-			if a.isOperator() {
+			if isOperator(a) {
 				cond += ` OR ` + phoneMatch
 			} else { // an anonymous ticket's handlers may not learn who filed it
 				cond += ` OR (t.anonymous = FALSE AND ` + phoneMatch + `)`
