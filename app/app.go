@@ -178,16 +178,31 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	return a, nil
 }
 
+// OpenDB opens the configured database: PostgreSQL when database.url is
+// set, else the embedded SQLite file.
+func OpenDB(cfg config.Config) (*db.DB, error) {
+	opts := db.Options{MaxOpenConns: cfg.Database.MaxOpenConns, MaxIdleConns: cfg.Database.MaxIdleConns, QueryTimeout: cfg.Database.QueryTimeout.D()}
+	if cfg.Database.URL != "" {
+		return db.OpenPostgres(cfg.Database.URL, opts)
+	}
+	return db.OpenSQLite(cfg.SQLitePath(), opts)
+}
+
+// MigrateDatabase opens the configured database, applies the migrations and
+// closes it: `govapp migrate`, which needs no cache, WeChat or secrets.
+func MigrateDatabase(ctx context.Context, cfg config.Config) error {
+	d, err := OpenDB(cfg)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return Migrate(ctx, d)
+}
+
 func (a *App) openStores(ctx context.Context) error {
 	cfg := a.cfg
 	var err error
-	opts := db.Options{MaxOpenConns: cfg.Database.MaxOpenConns, MaxIdleConns: cfg.Database.MaxIdleConns, QueryTimeout: cfg.Database.QueryTimeout.D()}
-	if cfg.Database.URL != "" {
-		a.db, err = db.OpenPostgres(cfg.Database.URL, opts)
-	} else {
-		a.db, err = db.OpenSQLite(cfg.SQLitePath(), opts)
-	}
-	if err != nil {
+	if a.db, err = OpenDB(cfg); err != nil {
 		return err
 	}
 	if cfg.Database.AutoMigrate {

@@ -35,8 +35,15 @@ func open(ctx context.Context, work bool) (*app.App, config.Config, *slog.Logger
 		return nil, cfg, nil, err
 	}
 	log := newLogger(cfg)
+	logConfig(log, cfg)
 	a, err := app.New(ctx, cfg, log, app.Options{Work: work})
 	return a, cfg, log, err
+}
+
+// logConfig writes the effective configuration once at start-up, secrets
+// masked (config.Effective), so that an operator can see what runs.
+func logConfig(log *slog.Logger, cfg config.Config) {
+	log.Info("configuration", "profile", cfg.Profile, "effective", cfg.Effective())
 }
 
 func serve(ctx context.Context, _ []string) error {
@@ -45,6 +52,7 @@ func serve(ctx context.Context, _ []string) error {
 		return err
 	}
 	log := newLogger(cfg)
+	logConfig(log, cfg)
 	a, err := app.New(ctx, cfg, log, app.Options{Work: cfg.Jobs.RunInServe})
 	if err != nil {
 		return err
@@ -82,18 +90,18 @@ func worker(ctx context.Context, _ []string) error {
 	return a.Shutdown(sctx)
 }
 
+// migrate opens the database and migrates it — nothing else, so that a
+// production migration job needs GOVAPP_DATABASE_URL only.
 func migrate(ctx context.Context, _ []string) error {
-	cfg, err := config.Load()
+	cfg, err := config.LoadDatabase()
 	if err != nil {
 		return err
 	}
-	cfg.Database.AutoMigrate = true
-	a, err := app.New(ctx, cfg, newLogger(cfg), app.Options{})
-	if err != nil {
+	if err := app.MigrateDatabase(ctx, cfg); err != nil {
 		return err
 	}
 	fmt.Println("数据库迁移完成")
-	return a.Shutdown(ctx)
+	return nil
 }
 
 func seedCmd(ctx context.Context, _ []string) error {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -41,6 +42,9 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 // D returns the time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// MarshalYAML writes the duration as it is read ("15m0s").
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
 // Config is the whole configuration of one govapp process.
 type Config struct {
@@ -417,6 +421,40 @@ type LookupFunc func(string) (string, bool)
 
 // LoadFrom is Load with an explicit environment (tests).
 func LoadFrom(env LookupFunc) (Config, error) {
+	c, err := read(env)
+	if err != nil {
+		return Config{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// LoadDatabase builds the configuration for `govapp migrate`, which opens
+// the database and nothing else: only the database settings are checked, so
+// that a migration job in production needs GOVAPP_DATABASE_URL and no
+// WeChat, Redis or encryption secrets.
+func LoadDatabase() (Config, error) { return LoadDatabaseFrom(os.LookupEnv) }
+
+// LoadDatabaseFrom is LoadDatabase with an explicit environment (tests).
+func LoadDatabaseFrom(env LookupFunc) (Config, error) {
+	c, err := read(env)
+	if err != nil {
+		return Config{}, err
+	}
+	if c.Profile != ProfileEmbedded && c.Profile != ProfileProduction {
+		return Config{}, fmt.Errorf("config: refusing to start: unknown profile %q", c.Profile)
+	}
+	if c.Profile == ProfileProduction && c.Database.URL == "" {
+		return Config{}, errors.New("config: refusing to migrate: GOVAPP_DATABASE_URL is missing (PostgreSQL URL)")
+	}
+	return c, nil
+}
+
+// read builds the configuration from the defaults of the profile, the file
+// GOVAPP_CONFIG names and the environment, without validating it.
+func read(env LookupFunc) (Config, error) {
 	profile := ProfileEmbedded
 	var raw []byte
 	if path, ok := env("GOVAPP_CONFIG"); ok && path != "" {
@@ -457,9 +495,6 @@ func LoadFrom(env LookupFunc) (Config, error) {
 			return Config{}, err
 		}
 		c.SecretKey = key
-	}
-	if err := c.Validate(); err != nil {
-		return Config{}, err
 	}
 	return c, nil
 }
@@ -720,3 +755,49 @@ func (c Config) IsProduction() bool { return c.Profile == ProfileProduction }
 
 // SQLitePath returns the embedded database file.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "govapp.db") }
+
+// Effective is the configuration as it will run, for the start-up log: every
+// setting a file may hold (secrets are never among them: their yaml tag is
+// "-"), and, for the values that come only from the environment, whether
+// each is set — the database and Redis URLs with their passwords masked, the
+// keys and WeChat secrets as "set" or "missing", never their values.
+func (c Config) Effective() map[string]any {
+	out := map[string]any{}
+	if b, err := yaml.Marshal(c); err == nil {
+		_ = yaml.Unmarshal(b, &out)
+	}
+	present := func(s string) string {
+		if s == "" {
+			return "missing"
+		}
+		return "set"
+	}
+	out["database_url"] = maskURL(c.Database.URL)
+	out["redis_url"] = maskURL(c.Redis.URL)
+	out["secret_key"] = present(c.SecretKey)
+	out["wechat_mp_secret"] = present(c.WeChat.MP.Secret)
+	out["wechat_oa_secret"] = present(c.WeChat.OA.Secret)
+	out["wechat_oa_token"] = present(c.WeChat.OA.Token)
+	out["wechat_oa_aes_key"] = present(c.WeChat.OA.AESKey)
+	return out
+}
+
+// maskURL hides a URL's password (and, should it not parse, everything).
+func maskURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable, hidden)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}

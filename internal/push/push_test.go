@@ -285,3 +285,59 @@ func TestEnqueueRefusesUndeclaredKeywords(t *testing.T) {
 		}
 	})
 }
+
+// A claim whose COMMIT reached the database while the answer was lost
+// leaves the job's rows "sending", never sent: the run releases them — back
+// to pending with their attempt and grant restored — instead of the next run
+// failing them as sends of unknown outcome (errcode -2), which lost a chunk
+// of a fan-out whenever PostgreSQL was cut at that moment.
+func TestUnansweredClaimIsReleased(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newRig(t, d, newEdge(0, 0), testConfig())
+		ids := r.residents(3, policyTemplate)
+		ctx := context.Background()
+		now := time.Now().UTC()
+		var msg int64
+		if err := d.QueryRowx(d.Rebind(`INSERT INTO push_messages (cause, template, data, audience, created_at, updated_at)
+			VALUES ('policy:lost-commit', 'policy_release', '{}', '{}', ?, ?) RETURNING id`), now, now).Scan(&msg); err != nil {
+			t.Fatal(err)
+		}
+		const job = 4242
+		for i, id := range ids {
+			claimedBy, status := job, "sending"
+			if i == 2 { // another job's claim is not this run's to release
+				claimedBy = 7
+			}
+			if _, err := d.Exec(d.Rebind(`INSERT INTO push_deliveries (message_id, dedup_key, resident_id, channel, status, attempts,
+				claimed_by, next_attempt_at, created_at, updated_at) VALUES (?, 'policy:lost-commit', ?, 'subscribe', ?, 1, ?, ?, ?, ?)`),
+				msg, id, status, claimedBy, now, now, now); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.Exec(d.Rebind(`UPDATE push_grants SET remaining = remaining - 1 WHERE resident_id = ?`), id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := r.s.ReleaseClaims(ctx, job, testConfig().Templates["policy_release"]); err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range ids {
+			var st struct {
+				Status    string `db:"status"`
+				Attempts  int    `db:"attempts"`
+				ClaimedBy int64  `db:"claimed_by"`
+				Remaining int    `db:"remaining"`
+			}
+			if err := d.Get(&st, d.Rebind(`SELECT d.status, d.attempts, d.claimed_by, g.remaining FROM push_deliveries d
+				JOIN push_grants g ON g.resident_id = d.resident_id WHERE d.resident_id = ?`), id); err != nil {
+				t.Fatal(err)
+			}
+			want := "pending 0 0 1"
+			if i == 2 {
+				want = "sending 1 7 0"
+			}
+			if got := fmt.Sprintf("%s %d %d %d", st.Status, st.Attempts, st.ClaimedBy, st.Remaining); got != want {
+				t.Errorf("resident %d: %s, want %s (status, attempts, claimed by, grants left)", i, got, want)
+			}
+		}
+	})
+}

@@ -79,13 +79,25 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	for ctx.Err() == nil {
 		chunk, err := s.claim(ctx, job.ID, job.Args, m, tmpl, data)
 		if err != nil {
+			// The claim's COMMIT may have reached the database while its
+			// answer was lost (a cut connection): its rows would then be
+			// this job's "sending" ones, never sent — every earlier chunk of
+			// this run was recorded before this claim. Put them back, or the
+			// next run would take them for sends of unknown outcome.
+			if rerr := s.retrying(ctx, "releasing an unanswered claim", func(rctx context.Context) error {
+				return s.releaseClaims(rctx, job.ID, tmpl)
+			}); rerr != nil {
+				return errors.Join(err, rerr)
+			}
 			return err
 		}
 		if chunk == nil {
 			return s.scheduleRetries(ctx, job.Args)
 		}
 		results := s.sendChunk(ctx, chunk)
-		if err := s.recordRetrying(ctx, chunk, results); err != nil {
+		if err := s.retrying(ctx, "recording outcomes", func(rctx context.Context) error {
+			return s.record(rctx, chunk, results)
+		}); err != nil {
 			return err
 		}
 	}
@@ -260,7 +272,7 @@ func (s *Service) sendChunk(ctx context.Context, cs []*claimed) []Result {
 	return out
 }
 
-// recordPatience is how long recordRetrying keeps trying while the job runs:
+// recordPatience is how long retrying keeps trying while the job runs:
 // longer than a database restart or failover takes. Once the job's context
 // is cancelled (hard stop, timeout), it keeps trying for stoppedPatience only.
 const (
@@ -268,16 +280,17 @@ const (
 	stoppedPatience = 8 * time.Second
 )
 
-// recordRetrying records a chunk's outcomes, trying again while the database
-// is busy or unreachable: the sends happened, and an outcome given up here
-// would be resolved as unknown (failed -2) later. A stop request does not
-// interrupt it.
-func (s *Service) recordRetrying(ctx context.Context, cs []*claimed, results []Result) error {
+// retrying runs fn (recording a chunk's outcomes, releasing a claim) until
+// it succeeds, trying again while the database is busy or unreachable: the
+// sends happened (or the claim may have), and what is given up here would be
+// resolved as unknown (failed -2) later. A stop request does not interrupt
+// it; it only shortens the patience.
+func (s *Service) retrying(ctx context.Context, what string, fn func(context.Context) error) error {
 	rctx := context.WithoutCancel(ctx)
 	start := time.Now()
 	wait := 250 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := s.record(rctx, cs, results)
+		err := fn(rctx)
 		patience := recordPatience
 		if ctx.Err() != nil {
 			patience = stoppedPatience
@@ -285,10 +298,43 @@ func (s *Service) recordRetrying(ctx context.Context, cs []*claimed, results []R
 		if err == nil || time.Since(start)+wait > patience {
 			return err
 		}
-		s.log.WarnContext(rctx, "push: recording outcomes failed, retrying", "attempt", attempt, "in", wait, "err", err)
+		s.log.WarnContext(rctx, "push: "+what+" failed, retrying", "attempt", attempt, "in", wait, "err", err)
 		time.Sleep(wait)
 		wait = min(2*wait, 5*time.Second)
 	}
+}
+
+// releaseClaims puts the deliveries this job marked as sending, and has not
+// sent, back to pending — as they were before the claim, grants refunded.
+func (s *Service) releaseClaims(ctx context.Context, jobID int64, tmpl config.PushTemplate) error {
+	return s.db.Tx(ctx, func(tx *sqlx.Tx) error {
+		var rows []struct {
+			ID         int64  `db:"id"`
+			ResidentID int64  `db:"resident_id"`
+			Channel    string `db:"channel"`
+		}
+		if err := tx.SelectContext(ctx, &rows, tx.Rebind(`SELECT id, resident_id, channel FROM push_deliveries
+			WHERE claimed_by = ? AND status = 'sending'`), jobID); err != nil {
+			return fmt.Errorf("push: read unanswered claim: %w", err)
+		}
+		now := s.now()
+		for _, r := range rows {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE push_deliveries SET status = 'pending', attempts = attempts - 1,
+				claimed_by = 0, next_attempt_at = ?, updated_at = ? WHERE id = ?`), now, now, r.ID); err != nil {
+				return fmt.Errorf("push: release claim: %w", err)
+			}
+			if r.Channel == ChannelSubscribe && !tmpl.LongTerm { // the claim spent a one-time grant
+				if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE push_grants SET remaining = remaining + 1, updated_at = ?
+					WHERE resident_id = ? AND template_id = ?`), now, r.ResidentID, tmpl.SubscribeID); err != nil {
+					return fmt.Errorf("push: refund grant: %w", err)
+				}
+			}
+		}
+		if len(rows) > 0 {
+			s.log.WarnContext(ctx, "push: released the deliveries of a claim whose commit went unanswered", "job", jobID, "deliveries", len(rows))
+		}
+		return nil
+	})
 }
 
 // record stores the outcome of each send of a chunk in one transaction.
