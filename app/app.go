@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -146,13 +145,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*
 	if err := a.loadCalendar(ctx); err != nil {
 		return nil, err
 	}
-	a.tickets = ticket.NewService(a.db, box, a.cal.get, a.push, contentChecker{a.wx}, cfg.Tickets, a.cfgLoc(), log)
-	a.bookings = booking.NewService(a.db, a.cache, a.bookingCalendar, a.push, a.guides, cfg.Booking, a.cfgLoc(), log)
-	uploadDir := cfg.Tickets.UploadDir
-	if uploadDir == "" {
-		uploadDir = filepath.Join(cfg.DataDir, "uploads")
+	tc := cfg.Tickets
+	if tc.UploadDir == "" {
+		tc.UploadDir = filepath.Join(cfg.DataDir, "uploads")
 	}
-	a.tickets.SetUploadDir(uploadDir)
+	a.tickets = ticket.NewService(a.db, box, a.cal.get, a.push, contentChecker{a.wx}, tc, a.cfgLoc(), log)
+	a.bookings = booking.NewService(a.db, a.cache, a.bookingCalendar, a.push, a.guides, cfg.Booking, a.cfgLoc(), log)
 	a.queue, err = jobs.New(a.db, jobs.Options{
 		Workers: cfg.Jobs.Workers, PollInterval: cfg.Jobs.PollInterval.D(), Work: o.Work, Logger: log,
 		Register: a.registerWorkers, RescueStuckAfter: cfg.Jobs.RescueStuckAfter.D(),
@@ -296,24 +294,10 @@ func (a *App) registerWorkers(w *river.Workers) {
 	river.AddWorker(w, &push.FanoutWorker{S: a.push})
 	river.AddWorker(w, &push.SendWorker{S: a.push, MaxRun: a.cfg.Jobs.RescueStuckAfter.D() / 2})
 	river.AddWorker(w, &housekeeping.PurgeWorker{Log: a.log, Purgers: map[string]housekeeping.Purger{
-		"sessions": accountsPurger{a}, "idempotency_keys": idemPurger{a}, "guide_changes": guidesPurger{a},
-		"policy_changes":      policiesPurger{a},
-		"uploads":             ticket.UploadPurger{S: a.tickets}, // unattached images, stray .part files, past quota rows
-		"ticket_daily_counts": ticketCountsPurger{a},             // past days' counts of the per-resident cap
+		"sessions": a.accounts, "idempotency_keys": a.idem, "guide_changes": a.guides, "policy_changes": a.policies,
+		"uploads":             ticket.UploadPurger{S: a.tickets},                  // unattached images, stray .part files, past quota rows
+		"ticket_daily_counts": housekeeping.PurgeFunc(a.tickets.PurgeDailyCounts), // past days' counts of the per-resident cap
 	}})
-}
-
-// accountsPurger and idemPurger defer to services built after the queue's workers.
-type accountsPurger struct{ a *App }
-
-func (p accountsPurger) PurgeExpired(ctx context.Context) (int64, error) {
-	return p.a.accounts.PurgeExpired(ctx)
-}
-
-type idemPurger struct{ a *App }
-
-func (p idemPurger) PurgeExpired(ctx context.Context) (int64, error) {
-	return p.a.idem.PurgeExpired(ctx)
 }
 
 func (a *App) newFiber() *fiber.App {
@@ -425,42 +409,4 @@ func (a *App) closeStores() {
 	if a.db != nil {
 		_ = a.db.Close()
 	}
-}
-
-// wxAccount adapts the WeChat client to what the account service needs.
-// With refuseDevCodes (the built-in fake WeChat while dev login is off) it
-// refuses the fake's "dev:" and "dev-phone:" codes, which sign anyone in as
-// anyone with any phone, before they reach it; live WeChat judges its codes.
-type wxAccount struct {
-	c              *wechat.Client
-	refuseDevCodes bool
-}
-
-// devCode reports whether code is one of the fake's dev codes and they are off.
-func (w wxAccount) devCode(code string) bool {
-	return w.refuseDevCodes && (strings.HasPrefix(code, "dev:") || strings.HasPrefix(code, "dev-phone:"))
-}
-
-func (w wxAccount) Login(ctx context.Context, code string) (account.WeChatIdentity, error) {
-	if w.devCode(code) {
-		return account.WeChatIdentity{}, wechat.ErrInvalidCode
-	}
-	s, err := w.c.Code2Session(ctx, code)
-	if err != nil {
-		return account.WeChatIdentity{}, err
-	}
-	return account.WeChatIdentity{OpenID: s.OpenID, UnionID: s.UnionID, SessionKey: s.SessionKey}, nil
-}
-
-func (w wxAccount) PhoneNumber(ctx context.Context, code string) (string, error) {
-	if w.devCode(code) {
-		return "", wechat.ErrInvalidPhoneCode
-	}
-	return w.c.PhoneNumber(ctx, code)
-}
-
-type guidesPurger struct{ a *App }
-
-func (p guidesPurger) PurgeExpired(ctx context.Context) (int64, error) {
-	return p.a.guides.PurgeExpired(ctx)
 }

@@ -32,12 +32,6 @@ func (g policyGuides) GuideName(ctx context.Context, code string) (string, bool,
 	return gd.Name, true, nil
 }
 
-type policiesPurger struct{ a *App }
-
-func (p policiesPurger) PurgeExpired(ctx context.Context) (int64, error) {
-	return p.a.policies.PurgeExpired(ctx)
-}
-
 // Policies returns the policy service.
 func (a *App) Policies() *policy.Service { return a.policies }
 

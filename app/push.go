@@ -1,52 +1,10 @@
 package app
 
 import (
-	"context"
-
 	"github.com/gofiber/fiber/v2"
 
 	"govapp/internal/push"
-	"govapp/internal/wechat"
 )
-
-// wxSender sends push attempts through WeChat: subscribe messages through the
-// mini-program, template messages through the official account.
-type wxSender struct {
-	mp    *wechat.Client
-	oa    *wechat.OfficialAccount // nil when no official account is configured
-	mpApp string
-	state string
-}
-
-var _ push.Sender = wxSender{}
-
-func (w wxSender) Send(ctx context.Context, a push.Attempt) push.Result {
-	var err error
-	switch a.Channel {
-	case push.ChannelTemplate:
-		if w.oa == nil {
-			return push.Result{Outcome: push.Permanent, ErrCode: -4}
-		}
-		_, err = w.oa.SendTemplate(ctx, wechat.TemplateMessage{ToOpenID: a.OpenID, TemplateID: a.TemplateID, Data: a.Data,
-			ClientMsgID: a.ClientMsgID, MiniProgram: &wechat.MiniProgramLink{AppID: w.mpApp, PagePath: a.Page}})
-	default:
-		err = w.mp.SendSubscribe(ctx, wechat.SubscribeMessage{ToOpenID: a.OpenID, TemplateID: a.TemplateID, Page: a.Page,
-			Data: a.Data, MiniprogramState: w.state})
-	}
-	code, class := wechat.Classify(err)
-	r := push.Result{ErrCode: code, Err: err}
-	switch class {
-	case wechat.SendOK:
-		r.Outcome = push.Sent
-	case wechat.SendRefused:
-		r.Outcome = push.Refused
-	case wechat.SendPermanent:
-		r.Outcome = push.Permanent
-	default:
-		r.Outcome = push.Transient
-	}
-	return r
-}
 
 type grantReq struct {
 	TemplateID string `json:"template_id"`

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"io"
 	"strconv"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"govapp/internal/platform/errs"
 	"govapp/internal/platform/ratelimit"
 	"govapp/internal/ticket"
-	"govapp/internal/wechat"
 )
 
 // ticketReq is what a resident submits (priority and caller name are the
@@ -77,13 +75,6 @@ func (a *App) limitTicketIP(limit string) fiber.Handler {
 		rule = a.cfg.Tickets.UploadsPerIP
 	}
 	return a.limitIP(limit, ratelimit.Rule{Limit: rule.Limit, Window: rule.Window.D()})
-}
-
-// ticketCountsPurger deletes the daily ticket counts of past days (housekeeping).
-type ticketCountsPurger struct{ a *App }
-
-func (p ticketCountsPurger) PurgeExpired(ctx context.Context) (int64, error) {
-	return p.a.tickets.PurgeDailyCounts(ctx)
 }
 
 func (a *App) submitTicket(c *fiber.Ctx) error {
@@ -297,16 +288,6 @@ func parseDay(s string, loc *time.Location) (time.Time, error) {
 }
 
 // contentChecker screens resident text with WeChat's msgSecCheck.
-type contentChecker struct{ wx *wechat.Client }
-
-func (c contentChecker) Check(ctx context.Context, openid, text string) (string, error) {
-	v, err := c.wx.MsgSecCheck(ctx, openid, text, wechat.SceneForum)
-	if err != nil {
-		return "", err
-	}
-	return v.Suggest, nil
-}
-
 type previewResp = ticket.Preview
 
 func (a *App) publicationPreview(c *fiber.Ctx) error {

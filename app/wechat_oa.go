@@ -89,48 +89,6 @@ var (
 	_ oaserver.CustomSender = (*wechat.OfficialAccount)(nil)
 )
 
-// oaSender is the official-account client as the callback server's
-// CustomSender: nil (late answers dropped, logged) when there is no client.
-func oaSender(c *wechat.OfficialAccount) oaserver.CustomSender {
-	if c == nil {
-		return nil
-	}
-	return c
-}
-
-// oaHandler answers the official account's messages with the oa service.
-type oaHandler struct{ svc *oa.Service }
-
-var _ oaserver.Handler = oaHandler{}
-
-func (h oaHandler) HandleMessage(ctx context.Context, m oaserver.Message) (oaserver.Reply, error) {
-	text, err := h.svc.Handle(ctx, oa.Inbound{OpenID: m.FromUserName, Type: m.MsgType, Event: m.Event,
-		Key: m.EventKey, Content: m.Content, At: m.Time()})
-	return oaserver.Reply{Text: text}, err
-}
-
-// oaGuides is the guide search as the official account uses it.
-type oaGuides struct{ g *guide.Service }
-
-var _ oa.GuideSearcher = oaGuides{}
-
-// Search returns the best published guides for q; a query the search
-// refuses (only punctuation) has no matches.
-func (s oaGuides) Search(q string, limit int) ([]oa.Match, error) {
-	p, err := s.g.List(guide.ListQuery{Q: q, Limit: limit})
-	if errors.Is(err, guide.ErrBadQuery) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := make([]oa.Match, 0, len(p.Items))
-	for _, h := range p.Items {
-		out = append(out, oa.Match{Code: h.Code, Name: h.Name})
-	}
-	return out, nil
-}
-
 // OAMenuCreator replaces the official account's menu (the WeChat client's
 // CreateMenu, adapted to oa.MenuButton).
 type OAMenuCreator interface {

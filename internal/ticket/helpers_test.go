@@ -90,9 +90,10 @@ func newWorld(t *testing.T, d *db.DB) *world {
 		t.Fatal(err)
 	}
 	cal := calendar.Default()
-	w.s = ticket.NewService(d, box, func() ticket.Clock { return cal }, nil, nil, config.Defaults(config.ProfileEmbedded).Tickets, shanghai, slog.New(slog.DiscardHandler))
+	cfg := config.Defaults(config.ProfileEmbedded).Tickets
+	cfg.UploadDir = t.TempDir()
+	w.s = ticket.NewService(d, box, func() ticket.Clock { return cal }, nil, nil, cfg, shanghai, slog.New(slog.DiscardHandler))
 	w.s.SetClock(func() time.Time { return w.now })
-	w.s.SetUploadDir(t.TempDir())
 	return w
 }
 

@@ -53,10 +53,11 @@ type Service struct {
 }
 
 // NewService returns the ticket engine; clock returns the current calendar
-// (admins may extend it while the service runs).
+// (admins may extend it while the service runs). Images are stored under
+// cfg.UploadDir, which the caller resolves (the app: data_dir/uploads when unset).
 func NewService(d *db.DB, box *pii.Box, clock func() Clock, p *push.Service, checker ContentChecker, cfg config.Tickets, loc *time.Location, log *slog.Logger) *Service {
 	return &Service{db: d, box: box, clock: clock, push: p, checker: checker, cfg: cfg, loc: loc, log: log,
-		now: func() time.Time { return time.Now().UTC() }}
+		uploadDir: cfg.UploadDir, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // SetClock replaces the wall clock (tests).

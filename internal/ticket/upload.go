@@ -51,9 +51,6 @@ const partSuffix = ".part"
 // createFunc creates an image's .part file.
 type createFunc func(name string) (io.WriteCloser, error)
 
-// SetUploadDir sets where images are stored.
-func (s *Service) SetUploadDir(dir string) { s.uploadDir = dir }
-
 // UploadDir returns where images are stored.
 func (s *Service) UploadDir() string { return s.uploadDir }
 

@@ -38,6 +38,8 @@ func newUploadWorld(t *testing.T, d *db.DB, tweak func(*config.Tickets)) (*world
 	t.Helper()
 	w := newWorld(t, d)
 	cfg := config.Defaults(config.ProfileEmbedded).Tickets
+	dir := t.TempDir()
+	cfg.UploadDir = dir
 	if tweak != nil {
 		tweak(&cfg)
 	}
@@ -48,8 +50,6 @@ func newUploadWorld(t *testing.T, d *db.DB, tweak func(*config.Tickets)) (*world
 	cal := calendar.Default()
 	w.s = ticket.NewService(d, box, func() ticket.Clock { return cal }, nil, nil, cfg, shanghai, slog.New(slog.DiscardHandler))
 	w.s.SetClock(func() time.Time { return w.now })
-	dir := t.TempDir()
-	w.s.SetUploadDir(dir)
 	return w, dir
 }
 
