@@ -82,7 +82,8 @@ func TestOperatorActionsOverHTTP(t *testing.T) {
 		}
 
 		// the callback: offered for a phoned-in ticket, operators only, a complete verdict, counted as a rating
-		if d := a.do("GET", "/api/v1/ops/tickets/"+no, op, nil); !strings.Contains(string(d.Body), `"actions":["callback"]`) // the operator records the verdict; rate is the resident's {
+		// (rate is the resident's action: it is not offered to the operator)
+		if d := a.do("GET", "/api/v1/ops/tickets/"+no, op, nil); !strings.Contains(string(d.Body), `"actions":["callback"]`) {
 			t.Fatalf("the actions of a phoned-in ticket in 待回访: %s", d.Body)
 		}
 		step(no, zj, "callback", map[string]any{"satisfied": true, "resolved": true}, 403)
