@@ -4,7 +4,7 @@ BIN       := bin/govapp
 PKGS      := ./...
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: run build test lint bench clean
+.PHONY: run build test test-fast lint bench clean
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/govapp
@@ -34,6 +34,13 @@ test:
 	$(GO) build -o bin/testsummary ./internal/tools/testsummary
 	GOVAPP_TEST_FANOUT=100000 $(GO) test -count=1 -timeout 20m -run 'TestFanoutThroughFakeWeChat' ./app
 	bash -o pipefail -c '$(GO) test -json $(TEST_FLAGS) $(PKGS) | bin/testsummary -postgres="$$GOVAPP_TEST_POSTGRES_URL" -redis="$$GOVAPP_TEST_REDIS_URL"'
+
+# The edit–test loop: no race detector, -short (the fan-outs, fault
+# injection, the hostile walk, the browser and process tests skip — make test
+# runs them), the same skip summary at the end. Under 2 minutes on 2 cores.
+test-fast:
+	$(GO) build -o bin/testsummary ./internal/tools/testsummary
+	bash -o pipefail -c '$(GO) test -json -short -count=1 $(PKGS) | bin/testsummary -postgres="$$GOVAPP_TEST_POSTGRES_URL" -redis="$$GOVAPP_TEST_REDIS_URL"'
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

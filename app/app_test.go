@@ -108,6 +108,15 @@ func testConfig(t *testing.T, b backend) config.Config {
 	return cfg
 }
 
+// heavy skips a slow test under -short (make test-fast: the edit–test loop);
+// make test runs it.
+func heavy(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short (make test-fast): a slow test (fan-out, fault injection, hostile walk, periodic purge); it runs in make test")
+	}
+}
+
 func newTestApp(t *testing.T, cfg config.Config) *testApp {
 	t.Helper()
 	return newTestAppWith(t, cfg, Options{Fake: fake})

@@ -23,6 +23,9 @@ import (
 // (CI sets it and then the browser must be there), else Debian's chromium when
 // installed; the tests are skipped otherwise.
 func chromiumPath(t *testing.T) string {
+	if testing.Short() {
+		t.Skip("-short (make test-fast): the browser tests run in make test")
+	}
 	if p := os.Getenv("GOVAPP_TEST_CHROMIUM"); p != "" {
 		return p
 	}

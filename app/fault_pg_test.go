@@ -40,6 +40,7 @@ type pgProbe struct {
 // (A cut resets connections and refuses new ones, so failures are immediate;
 // a database that stops answering without a reset is not covered here.)
 func TestFaultPostgresCutRequests(t *testing.T) {
+	heavy(t)
 	r := newFaultRig(t, Options{}, nil)
 	ctx := context.Background()
 	w := r.bookingWorld("市民之家", 50)
@@ -149,6 +150,7 @@ func TestFaultPostgresCutRequests(t *testing.T) {
 // the fake WeChat, has exactly one delivery, recorded as sent, and that every
 // push job completed.
 func TestFaultPostgresCutDuringFanout(t *testing.T) {
+	heavy(t)
 	const n = 3000
 	r := newFaultRig(t, Options{Work: true}, func(c *config.Config) {
 		c.Push.RatePerSecond = 1_000_000

@@ -14,6 +14,7 @@ import (
 // database.query_timeout instead of hanging, and requests succeed again as
 // soon as the database answers, without a restart.
 func TestFaultPostgresSilent(t *testing.T) {
+	heavy(t)
 	const timeout = time.Second
 	r := newFaultRig(t, Options{}, func(c *config.Config) { c.Database.QueryTimeout = config.Duration(timeout) })
 	if err := r.Start(context.Background()); err != nil {

@@ -436,6 +436,7 @@ func releaseSize() int {
 // with GOVAPP_TEST_FANOUT) at a capped rate, watches the deliveries endpoint
 // during the fan-out, and checks its totals against the delivery records.
 func TestDeliveriesWhileAReleaseFansOut(t *testing.T) {
+	heavy(t)
 	for _, b := range backends() {
 		t.Run(string(b), func(t *testing.T) {
 			n := releaseSize()

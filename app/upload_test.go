@@ -177,6 +177,7 @@ func TestReadyzReportsLowDiskSpace(t *testing.T) {
 // registers it, deletes an image attached to nothing for a day (row and
 // file) and a stray .part file, and keeps a fresh image.
 func TestPeriodicPurgeRemovesOldUploads(t *testing.T) {
+	heavy(t)
 	for _, b := range backends() {
 		t.Run(string(b), func(t *testing.T) {
 			cfg := testConfig(t, b)

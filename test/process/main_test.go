@@ -20,6 +20,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"flag"
 	"fmt"
 	"io"
 	"math/big"
@@ -49,6 +50,11 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		skipWhy = "-short (make test-fast): the process tests build and run the binary; they run in make test"
+		os.Exit(m.Run())
+	}
 	if dbtest.PostgresURL() == "" || dbtest.RedisURL() == "" {
 		skipWhy = "GOVAPP_TEST_POSTGRES_URL and GOVAPP_TEST_REDIS_URL are not both set: the process tests need PostgreSQL and Redis"
 		fmt.Println("test/process:", skipWhy)
