@@ -42,9 +42,15 @@ test-fast:
 	$(GO) build -o bin/testsummary ./internal/tools/testsummary
 	bash -o pipefail -c '$(GO) test -json -short -count=1 $(PKGS) | bin/testsummary -postgres="$$GOVAPP_TEST_POSTGRES_URL" -redis="$$GOVAPP_TEST_REDIS_URL"'
 
+# gofmt, go vet and golangci-lint at a pinned version (.golangci.yml), installed
+# with go install when missing or at another version.
+GOLANGCI_VERSION := v2.15.0
+GOLANGCI := $(shell $(GO) env GOPATH)/bin/golangci-lint
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	@$(GOLANGCI) version 2>/dev/null | grep -q " $(GOLANGCI_VERSION:v%=%) " || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+	$(GOLANGCI) run $(PKGS)
 
 # The performance benchmarks of SPEC §10 (cmd/govbench), printed as a table; a failed bar fails
 # the target. With GOVAPP_TEST_POSTGRES_URL and GOVAPP_TEST_REDIS_URL set, the production profile runs too.

@@ -17,6 +17,7 @@ import (
 )
 
 func TestResidentDevLoginAndMe(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		tok := a.devLogin("o-test-1", "13800138000")
 
@@ -76,6 +77,7 @@ func TestResidentDevLoginAndMe(t *testing.T) {
 }
 
 func TestDevLoginRefusedWhenDisabled(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t, embedded)
 	cfg.Auth.DevLogin = false
 	cfg.HTTP.Addr = ":8080" // not loopback-only: nothing turns it on
@@ -151,6 +153,7 @@ func TestAccessTokenFetchedOnceUnderConcurrency(t *testing.T) {
 }
 
 func TestStaffLoginLocksOutAfterFiveFailures(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		ctx := context.Background()
 		if _, err := a.Accounts().EnsureDepartment(ctx, "12345 热线中心", "", "center", 0); err != nil {
@@ -199,6 +202,7 @@ func TestStaffLoginLocksOutAfterFiveFailures(t *testing.T) {
 }
 
 func TestResidentCannotReachStaffRoutes(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		tok := a.devLogin("o-nosy", "")
 		r := a.do("GET", "/api/v1/admin/audit-log", tok, nil)
@@ -214,6 +218,7 @@ func TestResidentCannotReachStaffRoutes(t *testing.T) {
 // TestTokenRotation: POST /api/v1/auth/refresh gives a new token and the old
 // one stops working at once, for residents and staff alike.
 func TestTokenRotation(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		for name, old := range map[string]string{
 			"resident": a.devLogin("o-rotation", ""),
@@ -248,6 +253,7 @@ func TestTokenRotation(t *testing.T) {
 // account ends locked on both instances, refusing the right password until
 // the lock-out has passed.
 func TestStaffLockoutAcrossInstances(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(string(b), func(t *testing.T) {
 			cfg := testConfig(t, b) // both instances share the database (and Redis)

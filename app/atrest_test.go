@@ -14,6 +14,7 @@ import (
 // that handle phone numbers, no column of any table — stored responses of
 // idempotent writes included — holds one in clear.
 func TestNoPhoneNumberAtRest(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		const loginPhone, contactPhone = "13912340001", "13712340002"
 		alice := a.devLogin("o-at-rest", loginPhone)

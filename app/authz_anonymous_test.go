@@ -26,6 +26,7 @@ type anonTicket struct {
 // see the ticket and work it, but find none of these, masked or not, in the
 // API's detail, the queue, the answers to their actions or the console's pages.
 func TestAuthorizationMatrixAnonymousTicket(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		w := &world{a: a}
 		w.deptTree(t)

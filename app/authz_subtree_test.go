@@ -14,6 +14,7 @@ import (
 // is the lead department's (SPEC §5), or as the lead department, which they
 // sign; the handlers above the lead keep seeing it (SPEC §1: a department's subtree).
 func TestAuthorizationMatrixAssignedToChild(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		w := &world{a: a}
 		w.deptTree(t)

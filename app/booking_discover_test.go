@@ -69,6 +69,7 @@ func TestAppointmentDetailOverHTTP(t *testing.T) {
 // bookings for the item; a guide's places of handling carry hall_id where
 // they are one of those halls.
 func TestHallsByGuideOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		w := a.bookingWorld("市民之家", 5)
 		other := a.do("POST", "/api/v1/admin/halls", w.admin, map[string]any{"name": "高新区政务服务中心", "address": "麓谷大道 1 号",
@@ -116,6 +117,7 @@ func TestHallsByGuideOverHTTP(t *testing.T) {
 // answer one entry per time with the places of both summed; booking an
 // entry fills both windows, then answers a clean 409.
 func TestMergedSlotsOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		w := a.bookingWorld("市民之家", 1)
 		base := fmt.Sprintf("/api/v1/admin/halls/%d", w.hall)

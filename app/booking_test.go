@@ -101,6 +101,7 @@ func bookBody(slot int64) map[string]any {
 }
 
 func TestBookingOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		w := a.bookingWorld("市民之家", 2)
 		alice := a.devLogin("o-alice", "13800138001")
@@ -231,6 +232,7 @@ func TestHallQueueOverHTTP(t *testing.T) {
 // the whole HTTP stack: exactly 30 created, every other answer a clean 409
 // slot_full, never a 5xx.
 func TestBookingRushOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		w := a.bookingWorld("市民之家", 10)
 		tokens := make([]string, 300)
@@ -277,6 +279,7 @@ func TestBookingRushOverHTTP(t *testing.T) {
 }
 
 func TestBookingRateLimit(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t, embedded)
 	cfg.RateLimit.Enabled = true
 	cfg.Booking.PerPerson.Limit = 2

@@ -10,6 +10,7 @@ import (
 )
 
 func TestNextYearGapFromTheConfiguredDay(t *testing.T) {
+	t.Parallel()
 	sh := calendar.DefaultLocation()
 	shipped := calendar.Default() // 2025 and 2026
 	with2027 := shipped.With([]calendar.Day{{Date: calendar.NewDate(2027, time.January, 1), Kind: calendar.Off, Name: "元旦"}})
@@ -44,6 +45,7 @@ func TestNextYearGapFromTheConfiguredDay(t *testing.T) {
 // TestReadyzWarnsOfTheMissingNextYear: /readyz's details name the missing
 // year from 1 November on, without turning the instance unready.
 func TestReadyzWarnsOfTheMissingNextYear(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		sh := calendar.DefaultLocation()
 		a.cal.now = func() time.Time { return time.Date(2026, 10, 20, 10, 0, 0, 0, sh) }
@@ -71,6 +73,7 @@ func TestReadyzWarnsOfTheMissingNextYear(t *testing.T) {
 // TestCalendarYearParameter: ?year= answers with that year's days only, and
 // refuses what is not a year.
 func TestCalendarYearParameter(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		admin := a.staffToken("cal-admin", account.RoleAdmin, "")
 		if r := a.do("PUT", "/api/v1/admin/calendar/2027-02-11", admin, map[string]string{"kind": "off", "name": "春节"}); r.Status != 200 {
@@ -116,6 +119,7 @@ func atoi(s string) int {
 // TestConsoleAdminPagesShowTheCalendarBanner: every admin page carries the
 // warning while next year is missing; other roles never see it.
 func TestConsoleAdminPagesShowTheCalendarBanner(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	sh := calendar.DefaultLocation()
 	a.cal.now = func() time.Time { return time.Date(2026, 11, 5, 10, 0, 0, 0, sh) }

@@ -51,6 +51,7 @@ func visibleText(t *testing.T, page []byte) string {
 // departments, the SLA rules, the audit log — and fails on any English status
 // code, kind, outcome or Go duration in what the pages show.
 func TestConsolePagesSpeakChinese(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	w := a.bookingWorld("市民之家", 2)
 	ad := a.consoleStaff("ad-zh", account.RoleAdmin, "市政务服务中心")

@@ -11,6 +11,7 @@ import (
 // TestConsoleClerkWithoutHall: a clerk whose account has no hall gets a page
 // that says why and what to do, not an error page with a stray status.
 func TestConsoleClerkWithoutHall(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	clerk := a.consoleStaff("clerk-nohall", account.RoleClerk, "市政务服务中心")
 	r := clerk.do("GET", "/console/hall", nil)

@@ -69,6 +69,7 @@ func TestHallDisplayAuditAndLocksOnEachBackend(t *testing.T) {
 // TestCallingDisplayFollowsItsSettings: booking.display_refresh and
 // booking.display_next set the reload period and the waiting numbers listed.
 func TestCallingDisplayFollowsItsSettings(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t, embedded)
 	cfg.Booking.DisplayRefresh, cfg.Booking.DisplayNext = config.Duration(12*time.Second), 1
 	a := newTestApp(t, cfg)

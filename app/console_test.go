@@ -105,6 +105,7 @@ func (a *testApp) consoleStaff(username string, role account.Role, dept string) 
 }
 
 func TestConsoleSession(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	a.staffToken("op1", account.RoleOperator, "12345 热线中心")
 
@@ -178,6 +179,7 @@ func TestConsoleSession(t *testing.T) {
 }
 
 func TestConsoleRefusesFormsWithoutCSRFToken(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	op := a.consoleStaff("op1", account.RoleOperator, "12345 热线中心")
 	call := url.Values{"caller_name": {"张三"}, "contact_phone": {"13800138000"}, "kind": {"complaint"}, "category": {"住房城建"},
@@ -215,6 +217,7 @@ func TestConsoleRefusesFormsWithoutCSRFToken(t *testing.T) {
 }
 
 func TestConsolePagesFollowRoles(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	clients := map[account.Role]*consoleClient{
 		account.RoleOperator: a.consoleStaff("op1", account.RoleOperator, "12345 热线中心"),
@@ -260,6 +263,7 @@ func TestConsolePagesFollowRoles(t *testing.T) {
 }
 
 func TestConsoleEscapesUserContent(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	op := a.consoleStaff("op1", account.RoleOperator, "12345 热线中心")
 	const evil = `<img src=x onerror=alert(1)>`
@@ -285,6 +289,7 @@ func TestConsoleEscapesUserContent(t *testing.T) {
 // pages with plain forms: record, accept, dispatch, sign, reply, review,
 // publish; a validation error keeps what was typed.
 func TestConsoleTicketFlowWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	op := a.consoleStaff("op1", account.RoleOperator, "12345 热线中心")
 	zj := a.consoleStaff("zj1", account.RoleHandler, "市住建局")
@@ -345,6 +350,7 @@ func TestConsoleTicketFlowWithoutJavaScript(t *testing.T) {
 // TestConsoleAdminAndEditorPages renders every page with data behind it and
 // submits the admin and editor forms without JavaScript.
 func TestConsoleAdminAndEditorPages(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	w := a.bookingWorld("市民之家", 2)
 	ad := a.consoleStaff("ad1", account.RoleAdmin, "市政务服务中心")
@@ -513,6 +519,7 @@ func mustDate(t *testing.T, s string) calendar.Date {
 }
 
 func TestConsoleQueuePagesKeepTheFilter(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	op := a.consoleStaff("op1", account.RoleOperator, "12345 热线中心")
 	actor := ticket.Actor{Kind: account.KindStaff, ID: a.staffIDOf("op1"), Role: account.RoleOperator, Name: "op1"}

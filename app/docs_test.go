@@ -62,6 +62,7 @@ func readOpenAPIBodies(t *testing.T, a *testApp) map[string]*openAPIBody {
 // needs them, each described with an example; a field of another action is
 // refused by name.
 func TestEachTicketActionHasItsOwnSchema(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	bodies := readOpenAPIBodies(t, a)
 	ops := "POST /api/v1/ops/tickets/{no}/"

@@ -67,6 +67,7 @@ const heapBudget = 10 << 20
 // zeros is 1 GiB), and a body is read only up to its route's limit — none at
 // all for GET — so neither costs the process memory.
 func TestHostileBodiesCostNoMemory(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	addr := strings.TrimPrefix(a.listen(t), "http://")
 	bomb, err := os.ReadFile("testdata/zeros-1GiB.gz.gz")
@@ -140,6 +141,7 @@ func int64Budget() uint64 { return heapBudget }
 // Issue 13.3: a forwarded client address is believed only from a trusted
 // proxy, and then only the right-most address that is not a trusted proxy.
 func TestProxyTrustResolvesTheClient(t *testing.T) {
+	t.Parallel()
 	p, err := newProxyTrust("X-Forwarded-For", []string{"10.0.0.0/8", "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
@@ -188,6 +190,7 @@ func TestProxyTrustResolvesTheClient(t *testing.T) {
 // Issue 13.3, end to end: spoofed chains neither escape the login limit nor
 // reach the audit log, from an untrusted peer or through a trusted one.
 func TestForgedForwardedForNeitherEscapesLimitsNorReachesAudit(t *testing.T) {
+	t.Parallel()
 	// app.Test's connections come from 0.0.0.0.
 	for _, tc := range []struct {
 		name    string

@@ -20,6 +20,7 @@ var (
 // counts something that is still to come), and an example year is a later
 // one — computed, not written into the code, so they stay in the future.
 func TestErrorExamplesAreInTheFuture(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, backends()[0]))
 	admin := a.staffToken("ad-examples", account.RoleAdmin, "")
 	today := time.Now().In(cst).Format("2006-01-02")

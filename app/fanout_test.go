@@ -29,6 +29,7 @@ func fanoutSize() int {
 // through, once with the working instance shut down at half and another
 // taking over.
 func TestFanoutThroughFakeWeChat(t *testing.T) {
+	t.Parallel()
 	heavy(t)
 	for _, interrupt := range []bool{false, true} {
 		for _, b := range backends() {

@@ -40,6 +40,7 @@ type pgProbe struct {
 // (A cut resets connections and refuses new ones, so failures are immediate;
 // a database that stops answering without a reset is not covered here.)
 func TestFaultPostgresCutRequests(t *testing.T) {
+	t.Parallel()
 	heavy(t)
 	r := newFaultRig(t, Options{}, nil)
 	ctx := context.Background()

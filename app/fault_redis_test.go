@@ -23,6 +23,7 @@ const redisCut = 3 * time.Second
 // (the database decides), readiness says degraded during the cut and ok
 // after it, and the cache is used again, all without restarting the app.
 func TestFaultRedisCut(t *testing.T) {
+	t.Parallel()
 	heavy(t)
 	r := newFaultRig(t, Options{}, func(c *config.Config) {
 		// a short in-process layer, so that guide reads go to Redis (or,

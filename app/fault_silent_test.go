@@ -14,6 +14,7 @@ import (
 // database.query_timeout instead of hanging, and requests succeed again as
 // soon as the database answers, without a restart.
 func TestFaultPostgresSilent(t *testing.T) {
+	t.Parallel()
 	heavy(t)
 	const timeout = time.Second
 	r := newFaultRig(t, Options{}, func(c *config.Config) { c.Database.QueryTimeout = config.Duration(timeout) })

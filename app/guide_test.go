@@ -58,6 +58,7 @@ func (a *testApp) deptID(name string) int64 {
 }
 
 func TestGuideEditorWorkflowOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		ed := a.staffToken("editor1", account.RoleEditor, "市公安局")
 		dept := a.deptID("市公安局")
@@ -130,6 +131,7 @@ func TestGuideEditorWorkflowOverHTTP(t *testing.T) {
 }
 
 func TestGuideSearchInput(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	ed := a.staffToken("editor1", account.RoleEditor, "市公安局")
 	a.do("POST", "/api/v1/admin/guides", ed, guideBody("GA-0002", "居民身份证补领", a.deptID("市公安局")))
@@ -174,6 +176,7 @@ func TestGuideSearchInput(t *testing.T) {
 }
 
 func TestGuideImportOverHTTP(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	ed := a.staffToken("editor1", account.RoleEditor, "市公安局")
 	var rows []map[string]any
@@ -202,6 +205,7 @@ func TestGuideImportOverHTTP(t *testing.T) {
 }
 
 func TestPublishReachesEveryInstance(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(string(b), func(t *testing.T) {
 			cfg := testConfig(t, b) // both instances share the database (and Redis)

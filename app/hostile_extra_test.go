@@ -20,6 +20,7 @@ import (
 // answer goes to WeChat, not to a resident, so there is no JSON envelope)
 // and nothing changes in the database.
 func TestHostileWeChatCallback(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		before := dbSnapshot(t, a)
 		signed := func(nonce string) string { return "/wechat/oa" + a.oaQuery(nonce) }
@@ -79,6 +80,7 @@ func TestHostileWeChatCallback(t *testing.T) {
 // refuses it before any handler, and the answer must still be a 4xx in the
 // envelope with a Chinese message.
 func TestOversizedRequestLineAnswersInTheEnvelope(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	base := a.listen(t)
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -97,6 +99,7 @@ func TestOversizedRequestLineAnswersInTheEnvelope(t *testing.T) {
 }
 
 func TestJSONHasNUL(t *testing.T) {
+	t.Parallel()
 	for body, want := range map[string]bool{
 		`{"a":"x\u0000y"}`:  true,
 		`{"a":"\\u0000"}`:   false, // an escaped backslash, then the text u0000

@@ -134,6 +134,7 @@ func (w hostileWorld) token(rt route) string {
 // message — from the JSON binding itself where the body cannot be decoded —
 // and no table may change over the whole walk.
 func TestHostileInputIsRefusedAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	heavy(t)
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		w := hostileWorld{resident: a.devLogin("o-hostile", "13800138000"),

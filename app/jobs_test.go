@@ -7,6 +7,7 @@ import (
 )
 
 func TestPeriodicPurgeRemovesExpiredSessionsAndKeys(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(string(b), func(t *testing.T) {
 			cfg := testConfig(t, b)

@@ -9,6 +9,7 @@ import (
 // TestDomainPackagesImportNeitherFiberNorWeChat keeps the layout of STYLE.md:
 // only app/ imports Fiber, and only internal/wechat imports silenceper/wechat.
 func TestDomainPackagesImportNeitherFiberNorWeChat(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}|{{join .Deps ","}}`, "govapp/internal/...").CombinedOutput()
 	if err != nil {
 		t.Skipf("go list unavailable: %v\n%s", err, out)

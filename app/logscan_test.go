@@ -35,6 +35,7 @@ func checkLogsForPersonalData(t *testing.T, logs string) {
 }
 
 func TestLogScannerFindsPersonalData(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		line string
 		leak bool

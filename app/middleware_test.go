@@ -15,6 +15,7 @@ import (
 )
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		if r := a.do("GET", "/healthz", "", nil); r.Status != 200 {
 			t.Fatalf("/healthz = %d", r.Status)
@@ -37,6 +38,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestRedisDownServesFromTheDatabase(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t, embedded)
 	cfg.Redis.URL = "redis://127.0.0.1:1/0" // nothing listens: connections are refused
 	a := newTestApp(t, cfg)
@@ -52,6 +54,7 @@ func TestRedisDownServesFromTheDatabase(t *testing.T) {
 }
 
 func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	r := a.do("GET", "/openapi.json", "", nil)
 	var doc struct {
@@ -109,6 +112,7 @@ func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 }
 
 func TestErrorsAnswerInTheEnvelope(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t, embedded)
 	cfg.HTTP.BodyLimit = 4 << 10
 	a := newTestApp(t, cfg)
@@ -177,6 +181,7 @@ func TestErrorsAnswerInTheEnvelope(t *testing.T) {
 }
 
 func TestIdempotencyKeyReplaysTheFirstResponse(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		var calls atomic.Int32
 		a.Fiber().Post("/test/idem", a.tagRoute("/test/idem"), a.requireAuth(authResident, nil), a.idempotent, func(c *fiber.Ctx) error {
@@ -215,6 +220,7 @@ func TestIdempotencyKeyReplaysTheFirstResponse(t *testing.T) {
 }
 
 func TestRateLimits(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(string(b), func(t *testing.T) {
 			cfg := testConfig(t, b)
@@ -244,6 +250,7 @@ func TestRateLimits(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	for _, path := range []string{"/docs", "/api/v1/me", "/healthz"} {
 		r := a.do("GET", path, "", nil)

@@ -57,6 +57,7 @@ func (a *testApp) count(q string, args ...any) int {
 }
 
 func TestPolicyEditorWorkflowOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		ed := a.staffToken("editor1", account.RoleEditor, "市公安局")
 		a.do("POST", "/api/v1/admin/guides", ed, guideBody("GA-0001", "居民身份证换领", a.deptID("市公安局")))
@@ -268,6 +269,7 @@ func checkWellFormed(t *testing.T, page string) {
 }
 
 func TestPolicyPage(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t, embedded)
 	cfg.HTTP.PublicURL = "https://gov.example.cn"
 	a := newTestApp(t, cfg)

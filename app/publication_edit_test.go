@@ -102,6 +102,7 @@ type warningJSON struct {
 // public numbers; the preview then shows the published copy and its
 // warnings.
 func TestPublicationKeepsPublicNumbersAndTheOperatorsText(t *testing.T) {
+	t.Parallel()
 	withPublicNumbers(t, func(t *testing.T, a *testApp) {
 		w := newPublicNumbersWorld(t, a)
 		pv := a.do("GET", "/api/v1/ops/tickets/"+w.no+"/publication", w.op, nil)
@@ -169,6 +170,7 @@ func TestPublicationKeepsPublicNumbersAndTheOperatorsText(t *testing.T) {
 // Without the public-number sources the same reply loses the duty lines:
 // the test above proves the sources, not a lenient redactor.
 func TestPublicationMasksNumbersNobodyPublished(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	op := a.staffToken("op-pub", account.RoleOperator, "12345 热线中心")
 	alice := a.devLogin("o-alice-pub", "")

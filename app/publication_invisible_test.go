@@ -16,6 +16,7 @@ import (
 // the text holds invisible characters and shows each as ⟨U+200B⟩, in the
 // API and on the console page; the published copy holds none.
 func TestPublicationPreviewShowsInvisibleCharacters(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		alice := a.devLogin("o-alice", "")
 		op := a.staffToken("op1", account.RoleOperator, "12345 热线中心")

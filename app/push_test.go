@@ -64,6 +64,7 @@ func TestPushThroughTheFakeWeChat(t *testing.T) {
 }
 
 func TestNotificationSettings(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	tok := a.devLogin("o-settings", "")
 	r := a.do("GET", "/api/v1/me/notification-settings", tok, nil)

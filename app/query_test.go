@@ -11,6 +11,7 @@ import (
 // document lists them with their types and, where the values are few, enums;
 // a declared parameter passes while an undeclared one is refused naming it.
 func TestQueryParametersAreDeclaredDocumentedAndEnforced(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		var doc struct {
 			Paths map[string]map[string]struct {

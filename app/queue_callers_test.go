@@ -46,6 +46,7 @@ func hasNo(items []map[string]any, no string) bool {
 // default (overdue, then the soonest deadline; tickets waiting on nothing
 // last), newest first on request, and pages either way.
 func TestQueueShowsTheCurrentStepsDeadline(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		op := a.staffToken("dl-op", account.RoleOperator, "12345 热线中心")
 		zj := a.staffToken("dl-zj", account.RoleHandler, "市住建局")
@@ -161,6 +162,7 @@ func TestQueueShowsTheCurrentStepsDeadline(t *testing.T) {
 // resident's verified phone; handlers may not list callers, and neither
 // their search nor any detail leads them from a phone to an anonymous ticket.
 func TestCallerHistoryByPhoneHash(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		op := a.staffToken("ch-op", account.RoleOperator, "12345 热线中心")
 		zj := a.staffToken("ch-zj", account.RoleHandler, "市住建局")

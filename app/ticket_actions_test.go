@@ -14,6 +14,7 @@ import (
 // read — and a handler is never offered an operator's action (accept above
 // all); every action offered is one the service then accepts.
 func TestActionsAreTheActorsAndStable(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		alice := a.devLogin("o-actions", "13800138001")
 		op := a.staffToken("op-actions", account.RoleOperator, "12345 热线中心")

@@ -14,6 +14,7 @@ import (
 // TestTicketFormIsDiscoverable: the submission form's categories and kinds
 // come from the API, and each of them is accepted when submitted.
 func TestTicketFormIsDiscoverable(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		r := a.do("GET", "/api/v1/ticket-categories", "", nil)
 		if r.Status != 200 {
@@ -55,6 +56,7 @@ func TestTicketFormIsDiscoverable(t *testing.T) {
 // template ids to ask grants for and what each message carries; the ids are
 // the configured ones, and every kind the service sends is listed.
 func TestSubscribeTemplatesAreDiscoverable(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, backends()[0]))
 	r := a.do("GET", "/api/v1/subscribe-templates", "", nil)
 	if r.Status != 200 {
@@ -87,6 +89,7 @@ func TestSubscribeTemplatesAreDiscoverable(t *testing.T) {
 // TestTicketsSpeakChinese: statuses and timeline events carry Chinese
 // labels wherever the API shows them, and lists carry their total.
 func TestTicketsSpeakChinese(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		alice := a.devLogin("o-labels", "13800138001")
 		op := a.staffToken("op-labels", account.RoleOperator, "12345 热线中心")

@@ -14,6 +14,7 @@ import (
 // submissions arrive at once (the count is kept by the database in the
 // insert's transaction), and a submission that is refused costs nothing.
 func TestDailyTicketCapHoldsUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		// 23:40 in the city on 17 November: 15:40 UTC, still the 17th in UTC at 00:20 the next local day
 		a.tickets.SetClock(func() time.Time { return time.Date(2026, 11, 17, 23, 40, 0, 0, cst).UTC() })
@@ -89,6 +90,7 @@ func TestDailyTicketCapHoldsUnderConcurrency(t *testing.T) {
 // IP as well as per person (tickets.per_ip), before the Idempotency-Key is
 // claimed; another address is not affected.
 func TestTicketSubmissionsLimitedPerIP(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(string(b), func(t *testing.T) {
 			cfg := testConfig(t, b)

@@ -19,6 +19,7 @@ func callBody(title string) map[string]any {
 // signing, the reviewer's edit of the reply and the suggested department
 // (item 15).
 func TestOperatorActionsOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		op := a.staffToken("op1", account.RoleOperator, "12345 热线中心")
 		zj := a.staffToken("zj1", account.RoleHandler, "市住建局")
@@ -132,6 +133,7 @@ func TestOperatorActionsOverHTTP(t *testing.T) {
 
 // TestCallbackRefusedForAppTickets: a resident who filed in the app rates there.
 func TestCallbackRefusedForAppTickets(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	alice := a.devLogin("o-alice", "")
 	op := a.staffToken("op1", account.RoleOperator, "12345 热线中心")

@@ -24,6 +24,7 @@ func ticketBody(title string) map[string]any {
 }
 
 func TestTicketLifecycleOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		alice := a.devLogin("o-alice", "")
 		bob := a.devLogin("o-bob", "")
@@ -100,6 +101,7 @@ func TestTicketLifecycleOverHTTP(t *testing.T) {
 }
 
 func TestConcurrentSubmissionsGetDistinctNumbers(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		tokens := make([]string, 20)
 		for i := range tokens {
@@ -163,6 +165,7 @@ func (a *testApp) uploadFile(token, name string, data []byte) response {
 }
 
 func TestAttachmentsAreCheckedAndPrivate(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	alice := a.devLogin("o-alice", "")
 	bob := a.devLogin("o-bob", "")
@@ -202,6 +205,7 @@ func TestAttachmentsAreCheckedAndPrivate(t *testing.T) {
 }
 
 func TestContentCheckHoldsOrRefuses(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	alice := a.devLogin("o-alice", "")
 	risky := ticketBody("举报违禁词测试")
@@ -217,6 +221,7 @@ func TestContentCheckHoldsOrRefuses(t *testing.T) {
 }
 
 func TestPublicationIsRedactedAndOperatorOnly(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		alice := a.devLogin("o-alice", "")
 		op := a.staffToken("op1", account.RoleOperator, "")

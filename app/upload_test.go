@@ -46,6 +46,7 @@ func (a *testApp) uploadedFiles() []string {
 // Chinese message and Retry-After, nothing stored), also when they come in
 // parallel.
 func TestUploadQuotaOverHTTP(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(string(b), func(t *testing.T) {
 			cfg := testConfig(t, b)
@@ -95,6 +96,7 @@ func (w enospcFile) Close() error { return w.f.Close() }
 // TestDiskFullAnswers503: an upload on a full disk answers 503 storage_full
 // (not 500) and leaves no .part file behind.
 func TestDiskFullAnswers503(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		alice := a.devLogin("o-alice", "")
 		a.tickets.SetUploadCreate(func(name string) (io.WriteCloser, error) {
@@ -119,6 +121,7 @@ func TestDiskFullAnswers503(t *testing.T) {
 // writing its session, a submission) answers 503 storage_full with a
 // Chinese message, not 500, even when no domain mapped the error.
 func TestStorageFullIsMappedOnce(t *testing.T) {
+	t.Parallel()
 	a := &App{}
 	for name, err := range map[string]error{
 		"ENOSPC":                    fmt.Errorf("account: write: %w", &os.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}),
@@ -138,6 +141,7 @@ func TestStorageFullIsMappedOnce(t *testing.T) {
 // TestReadyzReportsLowDiskSpace: less free space than health.min_free_bytes
 // where images (or the SQLite file) are written is degraded, with details.
 func TestReadyzReportsLowDiskSpace(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(string(b), func(t *testing.T) {
 			cfg := testConfig(t, b)
@@ -177,6 +181,7 @@ func TestReadyzReportsLowDiskSpace(t *testing.T) {
 // registers it, deletes an image attached to nothing for a day (row and
 // file) and a stray .part file, and keeps a fresh image.
 func TestPeriodicPurgeRemovesOldUploads(t *testing.T) {
+	t.Parallel()
 	heavy(t)
 	for _, b := range backends() {
 		t.Run(string(b), func(t *testing.T) {

@@ -29,6 +29,7 @@ func (a *testApp) followerState(openid string) string {
 // the body: with an AES key configured (the embedded profile's fake account
 // has one) plaintext is refused unless compatibility mode is configured.
 func TestOACallbackRefusesPlaintextWithAnAESKey(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(string(b), func(t *testing.T) {
 			t.Run("safe mode by default", func(t *testing.T) {
@@ -70,6 +71,7 @@ type oaTarget struct {
 // the embedded profile's in-process cache — and WeChat's own retry under the
 // same pair is still answered as the duplicate it is.
 func TestOACallbackReplayRefusedAcrossInstances(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(string(b), func(t *testing.T) {
 			cfg := testConfig(t, b)

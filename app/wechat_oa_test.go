@@ -143,6 +143,7 @@ func (a *testApp) deliverThrice(paths []string, msg string) []string {
 }
 
 func TestOfficialAccountOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, a *testApp) {
 		ed := a.staffToken("editor1", account.RoleEditor, "市住房公积金管理中心")
 		dept := a.deptID("市住房公积金管理中心")
@@ -218,6 +219,7 @@ func TestOfficialAccountOverHTTP(t *testing.T) {
 }
 
 func TestWeChatOAWithoutServerIsNotFound(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	a.Fiber().All("/test/oa/none", wechatOA(nil))
 	if r := a.do("GET", "/test/oa/none", "", nil); r.Status != 404 || r.errorCode(t) != "route_not_found" {
@@ -237,6 +239,7 @@ func (m *menuRecorder) CreateMenu(_ context.Context, buttons []oa.MenuButton) er
 }
 
 func TestCreateOAMenu(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join("..", OAMenuFile)
 	t.Run("the shipped menu is created with the mini-program's app id", func(t *testing.T) {
@@ -285,6 +288,7 @@ func TestCreateOAMenu(t *testing.T) {
 }
 
 func TestMissingMenuFileKeepsTheAccountAnswering(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, testConfig(t, embedded))
 	m, err := loadOAMenu(filepath.Join(t.TempDir(), "absent.yaml"), a.log)
 	if err != nil || len(m.Buttons) != 0 {

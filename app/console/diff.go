@@ -144,7 +144,7 @@ func guideFields(g guide.Content) labelled {
 			need = "非必需：" + m.Condition
 		}
 		mats = append(mats, fmt.Sprintf("%s · %s %d 份 · %s%s", m.Name, materialFormName(m.Form), m.Copies, need,
-			strings.TrimRight(" · "+m.Notes, " · ")))
+			strings.TrimSuffix(" · "+m.Notes, " · ")))
 	}
 	for _, h := range g.Halls {
 		halls = append(halls, fmt.Sprintf("%s · %s · %s · %s", h.Name, h.Address, h.Phone, h.Hours))

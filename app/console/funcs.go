@@ -124,34 +124,6 @@ func (c *Console) when(v any, layout string) string {
 	return t.In(c.loc()).Format(layout)
 }
 
-// sla is a deadline as the queue shows it: the working time left, red when overdue.
-type sla struct {
-	Text    string
-	Overdue bool
-	Paused  bool
-}
-
-// countdown measures the working time from now to due on the calendar.
-func (c *Console) countdown(due *time.Time, overdue bool, status ticket.Status) sla {
-	switch status {
-	case ticket.Rejected, ticket.Cancelled, ticket.Closed, ticket.Merged, ticket.Visiting:
-		return sla{Text: "—"}
-	case ticket.NeedInfo:
-		return sla{Text: "已暂停（待补充）", Paused: true, Overdue: overdue}
-	}
-	if due == nil {
-		if status == ticket.Submitted {
-			return sla{Text: "待受理"}
-		}
-		return sla{Text: "未开始计时"}
-	}
-	cal, now := c.d.Calendar(), time.Now()
-	if now.After(*due) {
-		return sla{Text: "超期 " + working(cal.WorkingTimeBetween(*due, now)), Overdue: true}
-	}
-	return sla{Text: "剩余 " + working(cal.WorkingTimeBetween(now, *due)), Overdue: overdue}
-}
-
 // working writes working time in days of 8 working hours, hours and minutes.
 func working(d time.Duration) string {
 	days := int(d / (8 * time.Hour))

@@ -246,7 +246,8 @@ func TestEmbeddedSecretKey(t *testing.T) {
 		}
 	})
 	t.Run("another data directory gets another key", func(t *testing.T) {
-		if mustLoad(t, embeddedEnv(t)).SecretKey == mustLoad(t, embeddedEnv(t)).SecretKey {
+		first, second := mustLoad(t, embeddedEnv(t)), mustLoad(t, embeddedEnv(t))
+		if first.SecretKey == second.SecretKey {
 			t.Fatal("two data directories share a key")
 		}
 	})

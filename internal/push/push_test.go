@@ -137,15 +137,6 @@ func (r *rig) residents(n int, grantTemplate string) []int64 {
 	return ids
 }
 
-func (r *rig) statuses(cause string) map[string]int {
-	r.t.Helper()
-	st, err := r.s.Stats(context.Background(), cause)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return st.ByStatus
-}
-
 // waitSettled waits until no delivery of cause is pending or sending and the fan-out is done.
 func (r *rig) waitSettled(cause string, want int, within time.Duration) map[string]int {
 	r.t.Helper()

@@ -116,9 +116,6 @@ func hasAt(f []rune, i int, w []rune) bool {
 	return true
 }
 
-// hasBefore reports whether w ends in f at i (occupies f[i-len(w):i]).
-func hasBefore(f []rune, i int, w []rune) bool { return hasAt(f, i-len(w), w) }
-
 // wordSet is a set of words indexed by first rune, longest first, for
 // matching at a position.
 type wordSet struct {

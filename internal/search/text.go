@@ -24,10 +24,6 @@ func normalize(s string) string {
 
 func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
 
-func isWordRune(r rune) bool {
-	return isHan(r) || unicode.IsLetter(r) || unicode.IsDigit(r)
-}
-
 // runs splits text into maximal runs of Han characters and of ASCII letters
 // or digits, dropping everything else.
 func runs(s string) []string {

@@ -30,7 +30,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -79,7 +78,7 @@ func TestMain(m *testing.M) {
 func prepare(dir string) error {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return fmt.Errorf("the go command is not on PATH: %w", err)
 	}
 	binary = filepath.Join(dir, "govapp")
 	build := exec.Command(goBin, "build", "-o", binary, "./cmd/govapp")

@@ -75,7 +75,7 @@ func summarize(r io.Reader, w io.Writer) (summary, error) {
 			buf[key] = append(buf[key], e.Output)
 		case e.Action == "output":
 			if !strings.HasPrefix(e.Output, "=== ") && strings.TrimSpace(e.Output) != "PASS" {
-				io.WriteString(w, e.Output)
+				_, _ = io.WriteString(w, e.Output)
 			}
 		case e.Action == "skip" && e.Test != "":
 			s.Skips = append(s.Skips, skip{Package: e.Package, Test: e.Test, Reason: reason(buf[key])})
@@ -84,7 +84,7 @@ func summarize(r io.Reader, w io.Writer) (summary, error) {
 			s.Packages++ // a package without tests
 		case e.Action == "fail" && e.Test != "":
 			s.Failed = true
-			io.WriteString(w, strings.Join(buf[key], ""))
+			_, _ = io.WriteString(w, strings.Join(buf[key], ""))
 			delete(buf, key)
 		case e.Action == "fail":
 			s.Failed, s.Packages = true, s.Packages+1
@@ -95,7 +95,7 @@ func summarize(r io.Reader, w io.Writer) (summary, error) {
 		case e.Action == "build-fail":
 			s.Failed = true
 		case e.Action == "build-output":
-			io.WriteString(w, e.Output)
+			_, _ = io.WriteString(w, e.Output)
 		}
 	}
 	return s, sc.Err()
