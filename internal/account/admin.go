@@ -22,7 +22,7 @@ func (s *Service) ListStaff(ctx context.Context) ([]Staff, error) {
 	stmt := `SELECT ` + staffColumns + ` FROM staff s LEFT JOIN departments d ON d.id = s.department_id ORDER BY s.username`
 	var rows []staffRow
 	if err := s.db.SelectContext(ctx, &rows, stmt); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("account.ListStaff", err, nil, nil)
 	}
 	out := make([]Staff, len(rows))
 	for i, r := range rows {
@@ -87,7 +87,7 @@ func (s *Service) UpdateStaff(ctx context.Context, actor audit.Entry, id int64, 
 		return audit.Record(ctx, tx, actor)
 	})
 	if err != nil {
-		return Staff{}, db.MapError(err, nil, nil)
+		return Staff{}, db.MapErrorIn("account.UpdateStaff", err, nil, nil)
 	}
 	return s.Staff(ctx, id)
 }
@@ -117,7 +117,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor audit.Entry, id int64
 		actor.Action, actor.TargetType, actor.TargetID = "staff.reset_password", "staff", strconv.FormatInt(id, 10)
 		return audit.Record(ctx, tx, actor)
 	})
-	return db.MapError(err, nil, nil)
+	return db.MapErrorIn("account.ResetPassword", err, nil, nil)
 }
 
 func nullID(id int64) any {

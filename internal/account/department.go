@@ -60,7 +60,7 @@ func EnsureDepartmentTx(ctx context.Context, tx *sqlx.Tx, name, parent, kind str
 	const ins = `INSERT INTO departments (parent_id, name, kind, path, sort_order) VALUES (?, ?, ?, '/', ?) RETURNING id`
 	var id int64
 	if err := tx.QueryRowxContext(ctx, tx.Rebind(ins), parentID, name, kind, order).Scan(&id); err != nil {
-		return Department{}, db.MapError(err, nil, nil)
+		return Department{}, db.MapErrorIn("account.EnsureDepartmentTx", err, nil, nil)
 	}
 	path := parentPath + strconv.FormatInt(id, 10) + "/"
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE departments SET path = ? WHERE id = ?`), path, id); err != nil {
@@ -74,7 +74,7 @@ func (s *Service) Departments(ctx context.Context) ([]Department, error) {
 	const stmt = `SELECT id, parent_id, name, kind, path, sort_order FROM departments ORDER BY path, sort_order`
 	var ds []Department
 	if err := s.db.SelectContext(ctx, &ds, stmt); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("account.Departments", err, nil, nil)
 	}
 	return ds, nil
 }

@@ -118,7 +118,7 @@ func (s *Service) loginResident(ctx context.Context, id WeChatIdentity, nickname
 		return err
 	})
 	if err != nil {
-		return Session{}, Resident{}, db.MapError(err, nil, nil)
+		return Session{}, Resident{}, db.MapErrorIn("account.loginResident", err, nil, nil)
 	}
 	r, err := s.Resident(ctx, rid)
 	return sess, r, err
@@ -147,7 +147,7 @@ func (s *Service) BindPhone(ctx context.Context, residentID int64, code string) 
 	}
 	err = s.db.Tx(ctx, func(tx *sqlx.Tx) error { return s.bindPhoneTx(ctx, tx, residentID, phone, s.now()) })
 	if err != nil {
-		return Resident{}, db.MapError(err, nil, nil)
+		return Resident{}, db.MapErrorIn("account.BindPhone", err, nil, nil)
 	}
 	return s.Resident(ctx, residentID)
 }
@@ -248,7 +248,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 		return err
 	})
 	if err != nil {
-		return Session{}, db.MapError(err, nil, nil)
+		return Session{}, db.MapErrorIn("account.Refresh", err, nil, nil)
 	}
 	if !revokedExp.IsZero() {
 		s.revoked.add(hash, revokedExp)
@@ -280,7 +280,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 		return s.revoke(ctx, tx, hash, sess.ExpiresAt)
 	})
 	if err != nil {
-		return db.MapError(err, nil, nil)
+		return db.MapErrorIn("account.Logout", err, nil, nil)
 	}
 	if !revokedExp.IsZero() {
 		s.revoked.add(hash, revokedExp)

@@ -71,7 +71,7 @@ func (s *Service) StaffLogin(ctx context.Context, username, password string) (Se
 	key := s.box.Hash("staff_login", username)
 	att, err := countLoginAttempt(ctx, s.db, key, s.cfg.StaffMaxFailures, now.Add(s.cfg.StaffLockout.D()), now)
 	if err != nil {
-		return Session{}, Staff{}, db.MapError(err, nil, nil)
+		return Session{}, Staff{}, db.MapErrorIn("account.StaffLogin", err, nil, nil)
 	}
 	row, err := getStaffByUsername(ctx, s.db, username)
 	known := err == nil
@@ -128,7 +128,7 @@ func (s *Service) startStaffSession(ctx context.Context, id int64, key string, a
 		return audit.Record(ctx, tx, entry)
 	})
 	if err != nil {
-		return Session{}, db.MapError(err, nil, nil)
+		return Session{}, db.MapErrorIn("account.startStaffSession", err, nil, nil)
 	}
 	return sess, nil
 }

@@ -180,7 +180,7 @@ func findSession(ctx context.Context, q db.Queryer, tokenHash string, now time.T
 		return s, ErrInvalidToken
 	}
 	if err != nil {
-		return s, db.MapError(err, nil, nil)
+		return s, db.MapErrorIn("account.findSession", err, nil, nil)
 	}
 	return s, nil
 }

@@ -113,7 +113,7 @@ func (s *Service) day(ctx context.Context, hallID int64, day string) ([]slotRow,
 		const q = `SELECT id, window_id, lane, starts_at, ends_at, capacity, booked, released_at, status
 			FROM slots WHERE hall_id = ? AND day = ? ORDER BY starts_at, window_id`
 		if err := s.db.SelectContext(context.WithoutCancel(ctx), &rows, s.db.Rebind(q), hallID, day); err != nil {
-			return nil, db.MapError(err, nil, nil)
+			return nil, db.MapErrorIn("booking.day", err, nil, nil)
 		}
 		if b, err := json.Marshal(rows); err == nil {
 			_ = s.cache.Set(ctx, key, b, s.cfg.SlotsCacheTTL.D())

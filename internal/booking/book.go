@@ -72,7 +72,7 @@ func (s *Service) precheck(ctx context.Context, a *bookArgs) error {
 		   AND SUM(CASE WHEN o.status = 'open' AND o.booked < o.capacity THEN 1 ELSE 0 END) = 0
 		 FROM slots x JOIN slots o ON ` + sameTime + ` WHERE x.id = ?) AS full`
 	if err := s.db.GetContext(ctx, &pre, s.db.Rebind(q), a.resident, a.slot); err != nil {
-		return db.MapError(err, nil, nil)
+		return db.MapErrorIn("booking.precheck", err, nil, nil)
 	}
 	if !pre.Person.Valid {
 		return ErrPhoneRequired
@@ -93,7 +93,7 @@ func (s *Service) personOf(ctx context.Context, residentID int64) (string, error
 		return "", ErrPhoneRequired
 	}
 	if err != nil {
-		return "", db.MapError(err, nil, nil)
+		return "", db.MapErrorIn("booking.personOf", err, nil, nil)
 	}
 	return key.String, nil
 }
@@ -157,7 +157,7 @@ func (s *Service) whyRefused(ctx context.Context, a bookArgs) error {
 		BarredUntil sql.NullTime `db:"barred_until"`
 	}
 	if err := s.db.GetContext(ctx, &p, s.db.Rebind(`SELECT active, barred_until FROM booking_persons WHERE person_key = ?`), person); err != nil {
-		return db.MapError(err, nil, nil)
+		return db.MapErrorIn("booking.whyRefused", err, nil, nil)
 	}
 	if p.BarredUntil.Valid && p.BarredUntil.Time.After(a.now) {
 		return s.barred(p.BarredUntil.Time)
@@ -312,7 +312,7 @@ func (s *Service) notSameTime(ctx context.Context, old, slotID int64) error {
 	var n int
 	const q = `SELECT COUNT(*) FROM slots x JOIN slots o ON ` + sameTime + ` WHERE x.id = ? AND o.id = ?`
 	if err := s.db.GetContext(ctx, &n, s.db.Rebind(q), old, slotID); err != nil {
-		return db.MapError(err, nil, nil)
+		return db.MapErrorIn("booking.notSameTime", err, nil, nil)
 	}
 	if n > 0 {
 		return ErrSameSlot
@@ -347,7 +347,7 @@ func (s *Service) Mine(ctx context.Context, residentID int64, cursor string, lim
 	}
 	var rows []apptRow
 	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(q+` ORDER BY a.id DESC LIMIT ?`), append(args, limit+1)...); err != nil {
-		return nil, "", db.MapError(err, nil, nil)
+		return nil, "", db.MapErrorIn("booking.Mine", err, nil, nil)
 	}
 	next := ""
 	if len(rows) > limit {

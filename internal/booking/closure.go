@@ -67,7 +67,7 @@ func (s *Service) Close(ctx context.Context, p account.Principal, hallID int64, 
 		const ins = `INSERT INTO hall_closures (hall_id, window_id, day, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)
 			RETURNING id, hall_id, window_id, day, reason, cancelled, created_at`
 		if err := tx.QueryRowxContext(ctx, tx.Rebind(ins), hallID, window, d.String(), in.Reason, by, now).StructScan(&c); err != nil {
-			return db.MapError(err, nil, nil)
+			return db.MapErrorIn("booking.Close", err, nil, nil)
 		}
 		n, err := s.cancelByOffice(ctx, tx, hall.Name, hallID, in.WindowID, d.String(), in.Reason, now)
 		if err != nil {
@@ -161,5 +161,5 @@ func (s *Service) Closures(ctx context.Context, hallID int64) ([]Closure, error)
 	for i := range out {
 		out[i].CreatedAt = out[i].CreatedAt.In(s.loc)
 	}
-	return out, db.MapError(err, nil, nil)
+	return out, db.MapErrorIn("booking.Closures", err, nil, nil)
 }

@@ -42,7 +42,7 @@ func (s *Service) Display(ctx context.Context, hallID int64, next int) (*Display
 	var rows []queueRow
 	const q = `SELECT ` + queueCols + ` FROM queue_tickets WHERE hall_id = ? AND day = ? AND status IN ('waiting', 'called')` + callOrder
 	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(q), hallID, day.String()); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("booking.Display", err, nil, nil)
 	}
 	d := &Display{HallID: hallID, HallName: h.Name, Date: day.String(), Time: now.Format("15:04"), Calling: []DisplayCall{}, Next: []string{}}
 	var called []*QueueTicket

@@ -214,7 +214,7 @@ func (s *Service) AddWindow(ctx context.Context, p account.Principal, hallID int
 func hallExists(ctx context.Context, q db.Queryer, id int64) error {
 	var n int
 	if err := q.GetContext(ctx, &n, q.Rebind(`SELECT COUNT(*) FROM halls WHERE id = ?`), id); err != nil {
-		return db.MapError(err, nil, nil)
+		return db.MapErrorIn("booking.hallExists", err, nil, nil)
 	}
 	if n == 0 {
 		return ErrHallNotFound

@@ -23,7 +23,7 @@ func (s *Service) MyAppointments(ctx context.Context, residentID int64, cursor s
 	p := &AppointmentPage{Items: items, NextCursor: next}
 	const q = `SELECT COUNT(*) FROM appointments WHERE resident_id = ?`
 	if err := s.db.GetContext(ctx, &p.Total, s.db.Rebind(q), residentID); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("booking.MyAppointments", err, nil, nil)
 	}
 	return p, nil
 }

@@ -156,7 +156,7 @@ func (s *Service) issue(ctx context.Context, tx *sqlx.Tx, q *queueRow, hallID in
 	if db.IsUniqueViolation(err) {
 		return ErrAlreadyCheckedIn
 	}
-	return db.MapError(err, nil, nil)
+	return db.MapErrorIn("booking.issue", err, nil, nil)
 }
 
 // CallNext calls the next number of the window's lane to the window.
@@ -179,7 +179,7 @@ func (s *Service) CallNext(ctx context.Context, p account.Principal, hallID, win
 			return nil, ErrQueueEmpty
 		}
 		if err != nil {
-			return nil, db.MapError(err, nil, nil)
+			return nil, db.MapErrorIn("booking.CallNext", err, nil, nil)
 		}
 		q, err := s.move(ctx, id, `status = 'called', window_id = ?, calls = 1, called_at = ?`, `status = 'waiting'`, StatusCalled,
 			[]any{windowID, s.now()})
@@ -249,7 +249,7 @@ func (s *Service) move(ctx context.Context, id int64, set, where, apptStatus str
 		return err
 	})
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("booking.move", err, nil, nil)
 	}
 	return &q, err
 }
@@ -261,7 +261,7 @@ func current(ctx context.Context, q db.Queryer, windowID int64, day string) (*qu
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNothingCalled
 	}
-	return &r, db.MapError(err, nil, nil)
+	return &r, db.MapErrorIn("booking.current", err, nil, nil)
 }
 
 // window checks staff p may work the hall and returns the active window of it.
@@ -303,7 +303,7 @@ func (s *Service) Queue(ctx context.Context, p account.Principal, hallID int64) 
 	var rows []queueRow
 	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT `+queueCols+` FROM queue_tickets WHERE hall_id = ? AND day = ?`+callOrder),
 		hallID, day.String()); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("booking.Queue", err, nil, nil)
 	}
 	v := &QueueView{HallID: hallID, Date: day.String(), Expected: []Expected{}, Waiting: []QueueTicket{}, Serving: []QueueTicket{},
 		Counts: map[string]int{}}
@@ -334,7 +334,7 @@ func (s *Service) Queue(ctx context.Context, p account.Principal, hallID int64) 
 	from, to := day.In(s.loc).UTC(), day.AddDays(1).In(s.loc).UTC()
 	if err := s.db.SelectContext(ctx, &v.Expected, s.db.Rebind(`SELECT id, starts_at, guide_name, lane FROM appointments
 		WHERE hall_id = ? AND status = 'booked' AND starts_at >= ? AND starts_at < ? ORDER BY starts_at, id`), hallID, from, to); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("booking.Queue", err, nil, nil)
 	}
 	for i := range v.Expected {
 		v.Expected[i].StartsAt = v.Expected[i].StartsAt.In(s.loc)
@@ -343,7 +343,7 @@ func (s *Service) Queue(ctx context.Context, p account.Principal, hallID int64) 
 	var noShows int
 	if err := s.db.GetContext(ctx, &noShows, s.db.Rebind(`SELECT COUNT(*) FROM appointments WHERE hall_id = ? AND status = 'no_show'
 		AND starts_at >= ? AND starts_at < ?`), hallID, from, to); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("booking.Queue", err, nil, nil)
 	}
 	v.Counts["no_show"] = noShows
 	return v, nil

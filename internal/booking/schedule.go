@@ -82,7 +82,7 @@ func (s *Service) AddSchedule(ctx context.Context, p account.Principal, hallID i
 			VALUES (?, ?, ?, ?, ?, ?, ?, TRUE, ?) RETURNING id, hall_id, window_id, days, start_time, end_time, slot_minutes, capacity, active`
 		if err := tx.QueryRowxContext(ctx, tx.Rebind(stmt), hallID, in.WindowID, in.Days, in.Start, in.End, in.SlotMinutes,
 			in.Capacity, s.now()).StructScan(&sc); err != nil {
-			return db.MapError(err, nil, nil)
+			return db.MapErrorIn("booking.AddSchedule", err, nil, nil)
 		}
 		return audit.Record(ctx, tx, staffEntry(p, "hall.schedule_add", "hall", strconv.FormatInt(hallID, 10),
 			fmt.Sprintf("window %d %s %s-%s", in.WindowID, in.Days, in.Start, in.End)))
@@ -128,7 +128,7 @@ func (s *Service) Schedules(ctx context.Context, hallID int64) ([]Schedule, erro
 	out := []Schedule{}
 	err := s.db.SelectContext(ctx, &out, s.db.Rebind(`SELECT id, hall_id, window_id, days, start_time, end_time, slot_minutes, capacity, active
 		FROM hall_schedules WHERE hall_id = ? ORDER BY window_id, start_time, id`), hallID)
-	return out, db.MapError(err, nil, nil)
+	return out, db.MapErrorIn("booking.Schedules", err, nil, nil)
 }
 
 type scheduleRow struct {

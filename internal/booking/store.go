@@ -168,7 +168,7 @@ func (s *Service) bookOne(ctx context.Context, a bookArgs) (*apptRow, bool, erro
 	case db.IsUniqueViolation(err):
 		return nil, false, ErrAlreadyBooked
 	case err != nil:
-		return nil, false, db.MapError(err, nil, nil)
+		return nil, false, db.MapErrorIn("booking.bookOne", err, nil, nil)
 	}
 	return &r.apptRow, r.SlotFull, nil
 }
@@ -233,14 +233,14 @@ func takePlace(ctx context.Context, tx *sqlx.Tx, slot int64, guide string, now t
 		return 0, false, errNoPlace
 	}
 	if err != nil {
-		return 0, false, db.MapError(err, nil, nil)
+		return 0, false, db.MapErrorIn("booking.takePlace", err, nil, nil)
 	}
 	var full bool
 	err = tx.QueryRowxContext(ctx, tx.Rebind(takePlaceSQL), picked).Scan(&full)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, errNoPlace
 	}
-	return picked, full, db.MapError(err, nil, nil)
+	return picked, full, db.MapErrorIn("booking.takePlace", err, nil, nil)
 }
 
 func admitPerson(ctx context.Context, tx *sqlx.Tx, person string, maxActive int, now time.Time) error {
@@ -249,7 +249,7 @@ func admitPerson(ctx context.Context, tx *sqlx.Tx, person string, maxActive int,
 	if errors.Is(err, sql.ErrNoRows) {
 		return errPersonRefused
 	}
-	return db.MapError(err, nil, nil)
+	return db.MapErrorIn("booking.admitPerson", err, nil, nil)
 }
 
 func insertAppt(ctx context.Context, tx *sqlx.Tx, r *apptRow, a bookArgs, from *int64) error {
@@ -257,7 +257,7 @@ func insertAppt(ctx context.Context, tx *sqlx.Tx, r *apptRow, a bookArgs, from *
 	if db.IsUniqueViolation(err) {
 		return ErrAlreadyBooked
 	}
-	return db.MapError(err, nil, nil)
+	return db.MapErrorIn("booking.insertAppt", err, nil, nil)
 }
 
 // lockSlots takes the row locks of slots in id order (PostgreSQL; a SQLite

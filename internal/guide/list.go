@@ -115,7 +115,7 @@ func (s *Service) EditorList(ctx context.Context, status, after string, limit in
 		WHERE (? = '' OR status = ?) AND code > ? ORDER BY code LIMIT ?`
 	var out []EditorItem
 	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(stmt), status, status, after, limit); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("guide.EditorList", err, nil, nil)
 	}
 	if out == nil {
 		out = []EditorItem{}
@@ -127,7 +127,7 @@ func (s *Service) EditorList(ctx context.Context, status, after string, limit in
 func (s *Service) ExistingCodes(ctx context.Context) (map[string]bool, error) {
 	var codes []string
 	if err := s.db.SelectContext(ctx, &codes, `SELECT code FROM guides`); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("guide.ExistingCodes", err, nil, nil)
 	}
 	out := make(map[string]bool, len(codes))
 	for _, c := range codes {

@@ -210,7 +210,7 @@ func (s *Service) Versions(ctx context.Context, code string) ([]VersionInfo, err
 		WHERE g.code = ? ORDER BY v.version DESC`
 	var out []VersionInfo
 	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(stmt), code); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("guide.Versions", err, nil, nil)
 	}
 	return out, nil
 }

@@ -91,7 +91,7 @@ func insertVersion(ctx context.Context, tx *sqlx.Tx, guideID int64, g *Guide, ac
 	}
 	const stmt = `INSERT INTO guide_versions (guide_id, version, doc, published_at, published_by) VALUES (?, ?, ?, ?, ?)`
 	if _, err := tx.ExecContext(ctx, tx.Rebind(stmt), guideID, g.Version, string(doc), g.PublishedAt, nullID(actor)); err != nil {
-		return db.MapError(err, nil, nil)
+		return db.MapErrorIn("guide.insertVersion", err, nil, nil)
 	}
 	return nil
 }

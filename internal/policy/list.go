@@ -85,7 +85,7 @@ func (s *Service) EditorList(ctx context.Context, status string, before int64, l
 		WHERE (? = '' OR status = ?) AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?`
 	out := []EditorItem{}
 	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(stmt), status, status, before, before, limit); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("policy.EditorList", err, nil, nil)
 	}
 	return out, nil
 }
@@ -94,7 +94,7 @@ func (s *Service) EditorList(ctx context.Context, status string, before int64, l
 func (s *Service) ExistingDocNumbers(ctx context.Context) (map[string]bool, error) {
 	var nums []string
 	if err := s.db.SelectContext(ctx, &nums, `SELECT doc_number FROM policies WHERE doc_number <> ''`); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("policy.ExistingDocNumbers", err, nil, nil)
 	}
 	out := make(map[string]bool, len(nums))
 	for _, n := range nums {

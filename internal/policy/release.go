@@ -224,7 +224,7 @@ func (s *Service) Withdraw(ctx context.Context, actor Actor, id int64, reason st
 		now := s.now()
 		const stmt = `UPDATE policies SET status = 'withdrawn', withdraw_reason = ?, withdrawn_at = ?, updated_at = ? WHERE id = ?`
 		if _, err := tx.ExecContext(ctx, tx.Rebind(stmt), reason, now, now, id); err != nil {
-			return db.MapError(err, nil, nil)
+			return db.MapErrorIn("policy.Withdraw", err, nil, nil)
 		}
 		withdrawn(p, reason, now)
 		if err := recordChange(ctx, tx, id, now); err != nil {
@@ -257,7 +257,7 @@ func (s *Service) Versions(ctx context.Context, id int64) ([]VersionInfo, error)
 		WHERE policy_id = ? ORDER BY version DESC`
 	out := []VersionInfo{}
 	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(stmt), id); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("policy.Versions", err, nil, nil)
 	}
 	return out, nil
 }

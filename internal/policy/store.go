@@ -51,7 +51,7 @@ func insertPolicy(ctx context.Context, tx *sqlx.Tx, c *Content, draft []byte, ac
 	var id int64
 	err := tx.QueryRowxContext(ctx, tx.Rebind(stmt), c.Title, c.DocNumber, string(draft), nullID(actor), nullID(actor), now, now).Scan(&id)
 	if err != nil {
-		return 0, db.MapError(err, nil, nil)
+		return 0, db.MapErrorIn("policy.insertPolicy", err, nil, nil)
 	}
 	return id, nil
 }
@@ -101,7 +101,7 @@ func insertVersion(ctx context.Context, tx *sqlx.Tx, p *Policy, changelog, cause
 	const stmt = `INSERT INTO policy_versions (policy_id, version, doc, changelog, push_cause, published_at, published_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`
 	if _, err := tx.ExecContext(ctx, tx.Rebind(stmt), p.ID, p.Version, string(doc), changelog, cause, p.UpdatedAt, nullID(actor)); err != nil {
-		return db.MapError(err, nil, nil)
+		return db.MapErrorIn("policy.insertVersion", err, nil, nil)
 	}
 	return nil
 }

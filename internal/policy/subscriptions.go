@@ -84,7 +84,7 @@ func (s *Service) Subscriptions(ctx context.Context, resident int64) ([]string, 
 	const q = `SELECT s.topic_code FROM topic_subscriptions s JOIN policy_topics t ON t.code = s.topic_code
 		WHERE s.resident_id = ? ORDER BY t.sort_order, t.code`
 	if err := s.db.SelectContext(ctx, &codes, s.db.Rebind(q), resident); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("policy.Subscriptions", err, nil, nil)
 	}
 	if codes == nil {
 		codes = []string{}
@@ -119,7 +119,7 @@ func (s *Service) SetSubscriptions(ctx context.Context, resident int64, topics [
 		return nil
 	})
 	if err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("policy.SetSubscriptions", err, nil, nil)
 	}
 	return s.Subscriptions(ctx, resident)
 }
@@ -156,7 +156,7 @@ func (s *Service) Deliveries(ctx context.Context, id int64) (*Deliveries, error)
 	}
 	const q = `SELECT version, push_cause FROM policy_versions WHERE policy_id = ? AND push_cause <> '' ORDER BY version`
 	if err := s.db.SelectContext(ctx, &versions, s.db.Rebind(q), id); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("policy.Deliveries", err, nil, nil)
 	}
 	out := &Deliveries{PolicyID: id, Totals: map[string]int{}, Releases: []Release{}}
 	for _, v := range versions {

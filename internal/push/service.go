@@ -123,7 +123,7 @@ func (s *Service) AddGrants(ctx context.Context, residentID int64, templateID st
 	var remaining int
 	err := s.db.QueryRowxContext(ctx, s.db.Rebind(stmt), residentID, templateID, min(count, maxGrants), s.now(), maxGrants, maxGrants).Scan(&remaining)
 	if err != nil {
-		return 0, db.MapError(err, nil, nil)
+		return 0, db.MapErrorIn("push.AddGrants", err, nil, nil)
 	}
 	return remaining, nil
 }
@@ -148,7 +148,7 @@ func (s *Service) Grants(ctx context.Context, residentID int64) ([]Grant, error)
 	var out []Grant
 	err := s.db.SelectContext(ctx, &out, s.db.Rebind(`SELECT template_id, remaining FROM push_grants WHERE resident_id = ? ORDER BY template_id`), residentID)
 	if err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("push.Grants", err, nil, nil)
 	}
 	if out == nil {
 		out = []Grant{}
@@ -163,7 +163,7 @@ func (s *Service) GetSettings(ctx context.Context, residentID int64) (Settings, 
 	st := defaultSettings
 	err := s.db.GetContext(ctx, &st, s.db.Rebind(`SELECT tickets, appointments, policies FROM notification_settings WHERE resident_id = ?`), residentID)
 	if err != nil && !errors.Is(err, errNoRows) {
-		return st, db.MapError(err, nil, nil)
+		return st, db.MapErrorIn("push.GetSettings", err, nil, nil)
 	}
 	return st, nil
 }
@@ -174,7 +174,7 @@ func (s *Service) PutSettings(ctx context.Context, residentID int64, st Settings
 		ON CONFLICT (resident_id) DO UPDATE SET tickets = excluded.tickets, appointments = excluded.appointments,
 			policies = excluded.policies, updated_at = excluded.updated_at`
 	if _, err := s.db.ExecContext(ctx, s.db.Rebind(stmt), residentID, st.Tickets, st.Appointments, st.Policies, s.now()); err != nil {
-		return st, db.MapError(err, nil, nil)
+		return st, db.MapErrorIn("push.PutSettings", err, nil, nil)
 	}
 	return st, nil
 }
@@ -197,7 +197,7 @@ func (s *Service) Stats(ctx context.Context, cause string) (Stats, error) {
 	}
 	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT status, COUNT(*) AS n FROM push_deliveries
 		WHERE message_id = ? GROUP BY status`), m.ID); err != nil {
-		return st, db.MapError(err, nil, nil)
+		return st, db.MapErrorIn("push.Stats", err, nil, nil)
 	}
 	for _, r := range rows {
 		st.ByStatus[r.Status] = r.N
@@ -209,11 +209,11 @@ func (s *Service) Stats(ctx context.Context, cause string) (Stats, error) {
 	if err == nil {
 		st.UpdatedAt = last
 	} else if !errors.Is(err, errNoRows) {
-		return st, db.MapError(err, nil, nil)
+		return st, db.MapErrorIn("push.Stats", err, nil, nil)
 	}
 	if err := s.db.SelectContext(ctx, &st.Failures, s.db.Rebind(`SELECT errcode, COUNT(*) AS n FROM push_deliveries
 		WHERE message_id = ? AND status IN ('failed', 'refused') GROUP BY errcode ORDER BY n DESC`), m.ID); err != nil {
-		return st, db.MapError(err, nil, nil)
+		return st, db.MapErrorIn("push.Stats", err, nil, nil)
 	}
 	if st.Failures == nil {
 		st.Failures = []FailureSummary{}

@@ -42,7 +42,7 @@ func (s *Service) Duplicates(ctx context.Context, a Actor, no string) ([]Duplica
 		WHERE category = ? AND id <> ? AND created_at >= ? AND status NOT IN ('rejected', 'cancelled', 'closed', 'merged')
 		ORDER BY id DESC LIMIT 500`
 	if err := s.db.SelectContext(ctx, &cands, s.db.Rebind(q), r.Category, r.ID, s.now().Add(-30*24*time.Hour)); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("ticket.Duplicates", err, nil, nil)
 	}
 	mine := bigrams(r.Title + " " + r.Content)
 	out := []Duplicate{}

@@ -32,7 +32,7 @@ func (s *Service) underDailyLimit(ctx context.Context, residentID int64) error {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil
 	case err != nil:
-		return db.MapError(err, nil, nil)
+		return db.MapErrorIn("ticket.underDailyLimit", err, nil, nil)
 	case n >= s.cfg.PerResidentDay:
 		return ErrTooManyToday
 	}
@@ -60,7 +60,7 @@ func (s *Service) takeDailyPlace(ctx context.Context, tx *sqlx.Tx, residentID in
 	case errors.Is(err, sql.ErrNoRows):
 		return ErrTooManyToday
 	case err != nil:
-		return fmt.Errorf("ticket: daily count of resident %d: %w", residentID, db.MapError(err, nil, nil))
+		return fmt.Errorf("ticket: daily count of resident %d: %w", residentID, db.MapErrorIn("ticket.takeDailyPlace", err, nil, nil))
 	}
 	return nil
 }

@@ -38,14 +38,14 @@ func (s *Service) publicNumbers(ctx context.Context, q db.Queryer) ([]string, er
 	var halls []string
 	const qh = `SELECT phone FROM halls WHERE phone <> ''`
 	if err := q.SelectContext(ctx, &halls, qh); err != nil {
-		return nil, fmt.Errorf("ticket: hall phones: %w", db.MapError(err, nil, nil))
+		return nil, fmt.Errorf("ticket: hall phones: %w", db.MapErrorIn("ticket.publicNumbers", err, nil, nil))
 	}
 	out = append(out, halls...)
 	var docs []string
 	const qg = `SELECT v.doc FROM guides g JOIN guide_versions v ON v.guide_id = g.id AND v.version = g.published_version
 		WHERE g.status = 'published'`
 	if err := q.SelectContext(ctx, &docs, qg); err != nil {
-		return nil, fmt.Errorf("ticket: guide phones: %w", db.MapError(err, nil, nil))
+		return nil, fmt.Errorf("ticket: guide phones: %w", db.MapErrorIn("ticket.publicNumbers", err, nil, nil))
 	}
 	for _, d := range docs {
 		var g struct {
@@ -79,7 +79,7 @@ func officialNames(ctx context.Context, q db.Queryer, r *row) ([]string, error) 
 		OR id IN (SELECT actor_id FROM ticket_timeline WHERE ticket_id = ? AND actor_kind = 'staff'))`
 	var names []string
 	if err := q.SelectContext(ctx, &names, q.Rebind(qs), dept, r.ID); err != nil {
-		return nil, fmt.Errorf("ticket: official names: %w", db.MapError(err, nil, nil))
+		return nil, fmt.Errorf("ticket: official names: %w", db.MapErrorIn("ticket.officialNames", err, nil, nil))
 	}
 	// A one-character name would keep that character everywhere in the reply.
 	return slices.DeleteFunc(names, func(n string) bool { return utf8.RuneCountInString(strings.TrimSpace(n)) < 2 }), nil

@@ -287,7 +287,7 @@ func (s *Service) Publish(ctx context.Context, a Actor, no string, e Edits) (*Pu
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(q), r.ID, r.TrackingNo, r.Kind, r.Category, dept, title, content, reply,
 			r.CreatedAt, nullTime(r.RepliedAt.Time), now, a.ID); err != nil {
-			return db.MapError(err, nil, nil)
+			return db.MapErrorIn("ticket.Publish", err, nil, nil)
 		}
 		if err := insertTimeline(ctx, tx, r.ID, a, "publish", r.Status, r.Status, "办理结果已公开", true, now); err != nil {
 			return err
@@ -329,7 +329,7 @@ func (s *Service) PublicGet(ctx context.Context, no string) (*Publication, error
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("ticket.PublicGet", err, nil, nil)
 	}
 	return &p, nil
 }
@@ -363,13 +363,13 @@ func (s *Service) PublicList(ctx context.Context, f PublicFilter, cursor string,
 	var page Page[Publication]
 	cq := `SELECT COUNT(*) FROM ticket_publications p WHERE ` + strings.Join(where, ` AND `)
 	if err := s.db.GetContext(ctx, &page.Total, s.db.Rebind(cq), args...); err != nil {
-		return Page[Publication]{}, db.MapError(err, nil, nil)
+		return Page[Publication]{}, db.MapErrorIn("ticket.PublicList", err, nil, nil)
 	}
 	q := `SELECT ` + publicColumns + ` WHERE ` + strings.Join(where, ` AND `) + ` AND (? = 0 OR p.ticket_id < ?) ORDER BY p.ticket_id DESC LIMIT ?`
 	args = append(args, before, before, limit)
 	page.Items = []Publication{}
 	if err := s.db.SelectContext(ctx, &page.Items, s.db.Rebind(q), args...); err != nil {
-		return Page[Publication]{}, db.MapError(err, nil, nil)
+		return Page[Publication]{}, db.MapErrorIn("ticket.PublicList", err, nil, nil)
 	}
 	if len(page.Items) == limit {
 		page.NextCursor = strconv.FormatInt(page.Items[len(page.Items)-1].ID, 10)

@@ -253,7 +253,7 @@ func (s *Service) create(ctx context.Context, a Actor, in Input, held bool) (*Ti
 		if err := tx.QueryRowxContext(ctx, tx.Rebind(stmt), no, in.Channel, in.Kind, in.Priority, in.Category, in.Title, in.Content,
 			in.Location, in.Lat, in.Lng, phoneEnc, phoneHash, nameEnc, in.Anonymous, in.PublicConsent, submitter, recorder, held,
 			s.clock().AddWorkingHours(now, s.cfg.AcceptWithin.D()), now, now).Scan(&id); err != nil {
-			return db.MapError(err, nil, nil)
+			return db.MapErrorIn("ticket.create", err, nil, nil)
 		}
 		if err := linkAttachments(ctx, tx, id, a.ID, in.AttachmentIDs); err != nil {
 			return err

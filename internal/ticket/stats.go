@@ -44,7 +44,7 @@ func (s *Service) Stats(ctx context.Context, from, to time.Time) (Stats, error) 
 	const byKind = `SELECT kind, category, COUNT(*) AS n FROM tickets WHERE created_at >= ? AND created_at < ? AND status <> 'merged'
 		GROUP BY kind, category`
 	if err := s.db.SelectContext(ctx, &counts, s.db.Rebind(byKind), from, to); err != nil {
-		return st, db.MapError(err, nil, nil)
+		return st, db.MapErrorIn("ticket.Stats", err, nil, nil)
 	}
 	for _, c := range counts {
 		st.ByKind[c.Kind] += c.N
@@ -69,7 +69,7 @@ func (s *Service) Stats(ctx context.Context, from, to time.Time) (Stats, error) 
 		WHERE t.created_at >= ? AND t.created_at < ? AND t.status <> 'merged'
 		GROUP BY t.department_id, d.name`
 	if err := s.db.SelectContext(ctx, &depts, s.db.Rebind(byDept), from, to); err != nil {
-		return st, db.MapError(err, nil, nil)
+		return st, db.MapErrorIn("ticket.Stats", err, nil, nil)
 	}
 	var replied, onTime, rated int
 	var ratingSum float64

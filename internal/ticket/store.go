@@ -113,7 +113,7 @@ func timeline(ctx context.Context, q db.Queryer, ticketID int64) ([]Entry, error
 		FROM ticket_timeline WHERE ticket_id = ? ORDER BY id`
 	var out []Entry
 	if err := q.SelectContext(ctx, &out, q.Rebind(stmt), ticketID); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("ticket.timeline", err, nil, nil)
 	}
 	for i := range out {
 		out[i].Label = actionLabel(out[i].Action)
@@ -129,7 +129,7 @@ func coDepartments(ctx context.Context, q db.Queryer, ticketID int64) ([]int64, 
 	err := q.SelectContext(ctx, &rows, q.Rebind(`SELECT c.department_id, d.path FROM ticket_codepartments c
 		JOIN departments d ON d.id = c.department_id WHERE c.ticket_id = ? ORDER BY c.department_id`), ticketID)
 	if err != nil {
-		return nil, nil, db.MapError(err, nil, nil)
+		return nil, nil, db.MapErrorIn("ticket.coDepartments", err, nil, nil)
 	}
 	ids := make([]int64, len(rows))
 	paths := make([]string, len(rows))
@@ -142,7 +142,7 @@ func coDepartments(ctx context.Context, q db.Queryer, ticketID int64) ([]int64, 
 func attachmentIDs(ctx context.Context, q db.Queryer, ticketID int64) ([]int64, error) {
 	var ids []int64
 	if err := q.SelectContext(ctx, &ids, q.Rebind(`SELECT id FROM uploads WHERE ticket_id = ? ORDER BY id`), ticketID); err != nil {
-		return nil, db.MapError(err, nil, nil)
+		return nil, db.MapErrorIn("ticket.attachmentIDs", err, nil, nil)
 	}
 	if ids == nil {
 		ids = []int64{}

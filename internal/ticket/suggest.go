@@ -40,7 +40,7 @@ func (s *Service) SuggestDepartment(ctx context.Context, a Actor, no string) (sg
 		if errors.Is(err, sql.ErrNoRows) {
 			return sg, false, nil
 		}
-		return sg, false, db.MapError(err, nil, nil)
+		return sg, false, db.MapErrorIn("ticket.SuggestDepartment", err, nil, nil)
 	}
 	return sg, true, nil
 }

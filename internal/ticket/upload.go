@@ -120,7 +120,7 @@ func (s *Service) storeUpload(ctx context.Context, a Actor, data []byte, ext str
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 	if err := s.db.QueryRowxContext(ctx, s.db.Rebind(q), a.Kind, a.ID, rel, u.ContentType, u.Size, hex.EncodeToString(sum[:]), u.Width, u.Height, now).Scan(&u.ID); err != nil {
 		_ = os.Remove(full)
-		return fmt.Errorf("ticket: record upload: %w", db.MapError(err, nil, nil))
+		return fmt.Errorf("ticket: record upload: %w", db.MapErrorIn("ticket.storeUpload", err, nil, nil))
 	}
 	return nil
 }
@@ -187,7 +187,7 @@ func (s *Service) reserveUpload(ctx context.Context, a Actor, size int64, now ti
 		WHERE upload_quota.count < ? AND upload_quota.bytes + excluded.bytes <= ?`
 	res, err := s.db.ExecContext(ctx, s.db.Rebind(q), a.Kind, a.ID, day, size, s.cfg.UploadDailyCount, s.cfg.UploadDailyBytes)
 	if err != nil {
-		return nil, fmt.Errorf("ticket: reserve upload quota: %w", db.MapError(err, nil, nil))
+		return nil, fmt.Errorf("ticket: reserve upload quota: %w", db.MapErrorIn("ticket.reserveUpload", err, nil, nil))
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return nil, refused

@@ -167,7 +167,7 @@ func (s *Service) verifiedPhone(ctx context.Context, residentID int64) (string, 
 		return "", nil
 	}
 	if err != nil {
-		return "", db.MapError(err, nil, nil)
+		return "", db.MapErrorIn("ticket.verifiedPhone", err, nil, nil)
 	}
 	return s.box.Decrypt(enc)
 }
@@ -469,7 +469,7 @@ func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, li
 		cq += ` WHERE ` + strings.Join(where, ` AND `)
 	}
 	if err := s.db.GetContext(ctx, &page.Total, s.db.Rebind(cq), args...); err != nil {
-		return Page[Summary]{}, db.MapError(err, nil, nil)
+		return Page[Summary]{}, db.MapErrorIn("ticket.List", err, nil, nil)
 	}
 	if before > 0 {
 		add(`t.id < ?`, before)
@@ -492,7 +492,7 @@ func (s *Service) List(ctx context.Context, a Actor, f Filter, cursor string, li
 	}
 	out := []Summary{}
 	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(q), args...); err != nil {
-		return Page[Summary]{}, db.MapError(err, nil, nil)
+		return Page[Summary]{}, db.MapErrorIn("ticket.List", err, nil, nil)
 	}
 	if len(out) == limit {
 		if f.Sort == SortNewest {
@@ -522,7 +522,7 @@ func (s *Service) Mine(ctx context.Context, a Actor, cursor string, limit int) (
 	}
 	var page Page[Summary]
 	if err := s.db.GetContext(ctx, &page.Total, s.db.Rebind(`SELECT COUNT(*) FROM tickets WHERE submitter_id = ?`), a.ID); err != nil {
-		return Page[Summary]{}, db.MapError(err, nil, nil)
+		return Page[Summary]{}, db.MapErrorIn("ticket.Mine", err, nil, nil)
 	}
 	const q = `SELECT t.id, t.tracking_no, t.channel, t.kind, t.priority, t.category, t.title, t.status, t.held, d.name AS department,
 		t.reply_due_at, (t.overdue_at IS NOT NULL) AS overdue, t.created_at
@@ -530,7 +530,7 @@ func (s *Service) Mine(ctx context.Context, a Actor, cursor string, limit int) (
 		WHERE t.submitter_id = ? AND (? = 0 OR t.id < ?) ORDER BY t.id DESC LIMIT ?`
 	page.Items = []Summary{}
 	if err := s.db.SelectContext(ctx, &page.Items, s.db.Rebind(q), a.ID, before, before, limit); err != nil {
-		return Page[Summary]{}, db.MapError(err, nil, nil)
+		return Page[Summary]{}, db.MapErrorIn("ticket.Mine", err, nil, nil)
 	}
 	if len(page.Items) == limit {
 		page.NextCursor = strconv.FormatInt(page.Items[len(page.Items)-1].ID, 10)

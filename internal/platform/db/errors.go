@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -103,6 +104,17 @@ func MapError(err error, notFound, conflict *errs.Error) error {
 		return errs.ErrUnavailable.Wrap(err)
 	}
 	return err
+}
+
+// MapErrorIn is MapError naming the operation that failed ("ticket.List"),
+// so that the error a 500 logs says what failed: "ticket.List: pq: …". The
+// mapped domain errors (not found, conflict, unavailable, storage full) keep
+// their kind, and errors.Is and errors.As still reach the driver's error.
+func MapErrorIn(op string, err error, notFound, conflict *errs.Error) error {
+	if err == nil {
+		return nil
+	}
+	return MapError(fmt.Errorf("%s: %w", op, err), notFound, conflict)
 }
 
 // IsStorageFull reports whether err means the disk is full: ENOSPC from a

@@ -118,7 +118,7 @@ func (s *Store) Begin(ctx context.Context, scope, key, method, path, reqHash str
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, idem_key) DO NOTHING`
 		res, err := s.db.ExecContext(ctx, s.db.Rebind(ins), scope, key, method, path, keyed, now, now.Add(s.ttl))
 		if err != nil {
-			return nil, db.MapError(err, nil, nil)
+			return nil, db.MapErrorIn("idempotency.Store.Begin", err, nil, nil)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
 			return nil, nil
@@ -131,7 +131,7 @@ func (s *Store) Begin(ctx context.Context, scope, key, method, path, reqHash str
 			if errors.Is(err, sql.ErrNoRows) {
 				continue // released meanwhile: try to claim again
 			}
-			return nil, db.MapError(err, nil, nil)
+			return nil, db.MapErrorIn("idempotency.Store.Begin", err, nil, nil)
 		}
 		if !expires.After(now) {
 			_, _ = s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND expires_at <= ?`), scope, key, now)
@@ -147,7 +147,7 @@ func (s *Store) Begin(ctx context.Context, scope, key, method, path, reqHash str
 			res, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE idempotency_keys SET created_at = ?
 				WHERE scope = ? AND idem_key = ? AND status_code = 0 AND created_at <= ?`), now, scope, key, now.Add(-s.lease))
 			if err != nil {
-				return nil, db.MapError(err, nil, nil)
+				return nil, db.MapErrorIn("idempotency.Store.Begin", err, nil, nil)
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
 				return nil, nil
